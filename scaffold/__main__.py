@@ -1,0 +1,5 @@
+"""Run the CLI with ``python -m scaffold``."""
+
+from scaffold.cli import main
+
+main()

@@ -1,0 +1,116 @@
+"""The only rich user: human-readable output on stderr, machine output on stdout."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.tree import Tree
+
+from scaffold.blueprints import Blueprint, get_blueprint
+from scaffold.errors import ScaffoldError
+from scaffold.models import AuthType, RenderResult
+
+
+@cache
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def info(message: str) -> None:
+    """Print a plain line for a human."""
+    _stderr().print(escape(message))
+
+
+def warn(message: str) -> None:
+    """Print a warning that stands out."""
+    _stderr().print(f"[bold yellow]warning:[/] {escape(message)}")
+
+
+def error(err: ScaffoldError) -> None:
+    """Print an error with its hint on the next line."""
+    _stderr().print(f"[bold red]error:[/] {escape(err.message)}")
+    if err.hint:
+        _stderr().print(f"[bold]hint:[/] {escape(err.hint)}")
+
+
+def aborted() -> None:
+    """Say that the user interrupted the run."""
+    _stderr().print("[bold red]Aborted.[/] Nothing was written.")
+
+
+def emit_json(data: Any) -> None:
+    """Write machine-readable JSON to stdout."""
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def blueprint_table(blueprints: Iterable[Blueprint]) -> None:
+    """Show the frameworks that `new --framework` accepts."""
+    table = Table(title="Frameworks", title_justify="left")
+    for column in ("name", "language", "title", "description"):
+        table.add_column(column)
+    for bp in blueprints:
+        table.add_row(bp.framework.value, bp.language, bp.title, bp.description)
+    _stderr().print(table)
+
+
+def file_tree(root_label: str, files: Sequence[str]) -> Tree:
+    """Build a rich tree of relative POSIX paths."""
+    tree = Tree(f"[bold]{escape(root_label)}[/]")
+    nodes: dict[str, Tree] = {}
+    for path in files:
+        parent = tree
+        parts = path.split("/")
+        for depth, part in enumerate(parts):
+            key = "/".join(parts[: depth + 1])
+            if key not in nodes:
+                label = escape(part) + ("/" if depth < len(parts) - 1 else "")
+                nodes[key] = parent.add(label)
+            parent = nodes[key]
+    return tree
+
+
+def render_summary(result: RenderResult) -> None:
+    """Show the choices, the file tree and, after a real render, the next steps."""
+    request = result.request
+    out = _stderr()
+    choices = Table.grid(padding=(0, 2))
+    choices.add_column(style="bold")
+    choices.add_column()
+    rows = {
+        "framework": get_blueprint(request.framework).title,
+        "name": request.name,
+        "port": str(request.port),
+        "architecture": request.arch.value,
+        "function URL auth": request.auth.value,
+        "streaming": "on" if request.stream else "off",
+        "memory / timeout": f"{request.memory} MB / {request.timeout} s",
+        "async init": "on" if request.async_init else "off",
+    }
+    for key, value in rows.items():
+        choices.add_row(key, escape(value))
+    out.print(Panel(choices, title="lambda-scaffold", title_align="left", expand=False))
+    verb = "would write" if result.dry_run else "wrote"
+    out.print(f"{verb} {len(result.files)} files:")
+    out.print(file_tree(str(request.destination), result.files))
+    if request.auth is AuthType.NONE:
+        warn("the Function URL uses AuthType NONE: anyone on the internet who knows the URL "
+             "can call it. Use --auth AWS_IAM to require signed requests.")
+    if result.dry_run:
+        out.print("Dry run: nothing was written.")
+        return
+    steps = "\n".join((
+        f"cd {escape(str(request.destination))}",
+        "make run      # the app natively on its port",
+        "make up       # the container with docker compose",
+        "make deploy   # sam build && sam deploy --guided",
+    ))
+    out.print(Panel(steps, title="Next steps", title_align="left", expand=False))

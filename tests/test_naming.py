@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scaffold import naming
+from scaffold.errors import InvalidAnswerError
+from scaffold.models import Architecture, AuthType, Framework
+
+VALID_NAMES = ["a", "demo", "orders-api", "a1", "x" * 40, "api-v2", "z9-8-7"]
+INVALID_NAMES = ["", "Demo", "1app", "-app", "app-", "my--app", "my_app", "my app", "x" * 41,
+                 "../escape", "app/x", "café", "app.", "UPPER"]
+
+
+@pytest.mark.parametrize("name", VALID_NAMES)
+def test_valid_names(name: str) -> None:
+    assert naming.validate_name(name) == name
+
+
+@pytest.mark.parametrize("name", INVALID_NAMES)
+def test_invalid_names_name_the_fix(name: str) -> None:
+    with pytest.raises(InvalidAnswerError) as info:
+        naming.validate_name(name)
+    assert info.value.hint
+    assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize("port", [1024, 8000, 8081, 9000, 65535, "8000", " 8001 "])
+def test_valid_ports(port: int | str) -> None:
+    assert naming.validate_port(port) == int(port)
+
+
+@pytest.mark.parametrize(("port", "words"), [
+    (80, "1024-65535"), (1023, "1024-65535"), (65536, "1024-65535"), (0, "1024-65535"),
+    (3000, "Lambda Insights"), (8080, "Runtime Interface Emulator"), (9001, "Runtime API"),
+    ("http", "whole number"), ("80.5", "whole number"), ("", "whole number"),
+])
+def test_refused_ports_say_why(port: int | str, words: str) -> None:
+    with pytest.raises(InvalidAnswerError, match=words):
+        naming.validate_port(port)
+
+
+@pytest.mark.parametrize(("value", "ok"), [(128, True), (10240, True), (127, False),
+                                           (10241, False), ("512", True)])
+def test_memory_range(value: int | str, ok: bool) -> None:
+    if ok:
+        assert naming.validate_memory(value) == int(value)
+    else:
+        with pytest.raises(InvalidAnswerError, match="128-10240"):
+            naming.validate_memory(value)
+
+
+@pytest.mark.parametrize(("value", "ok"), [(1, True), (900, True), (0, False), (901, False)])
+def test_timeout_range(value: int, ok: bool) -> None:
+    if ok:
+        assert naming.validate_timeout(value) == value
+    else:
+        with pytest.raises(InvalidAnswerError, match="1-900"):
+            naming.validate_timeout(value)
+
+
+def test_framework_did_you_mean() -> None:
+    with pytest.raises(InvalidAnswerError) as info:
+        naming.parse_framework("flsk")
+    assert "did you mean --framework flask" in info.value.hint
+    assert naming.parse_framework("GIN") is Framework.GIN
+
+
+def test_unknown_framework_lists_choices() -> None:
+    with pytest.raises(InvalidAnswerError) as info:
+        naming.parse_framework("rails")
+    assert "echo, gin, flask, express" in info.value.hint
+
+
+@pytest.mark.parametrize(("value", "expected"), [("x86_64", Architecture.X86_64),
+                                                 ("amd64", Architecture.X86_64),
+                                                 ("arm64", Architecture.ARM64),
+                                                 ("aarch64", Architecture.ARM64)])
+def test_arch_aliases(value: str, expected: Architecture) -> None:
+    assert naming.parse_arch(value) is expected
+
+
+def test_auth_values() -> None:
+    assert naming.parse_auth("aws_iam") is AuthType.AWS_IAM
+    assert naming.parse_auth("NONE") is AuthType.NONE
+    with pytest.raises(InvalidAnswerError, match="unknown auth type"):
+        naming.parse_auth("cognito")
+
+
+@pytest.mark.parametrize(("folder", "expected"), [("Orders API", "orders-api"),
+                                                  ("my_app", "my-app"), ("demo", "demo"),
+                                                  ("2024-report", "report")])
+def test_name_from_destination(tmp_path: Path, folder: str, expected: str) -> None:
+    assert naming.name_from_destination(tmp_path / folder) == expected
+
+
+def test_name_from_unusable_folder(tmp_path: Path) -> None:
+    with pytest.raises(InvalidAnswerError, match="--name"):
+        naming.name_from_destination(tmp_path / "123")
