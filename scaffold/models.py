@@ -76,11 +76,11 @@ class ProjectRequest:
     def answers(self) -> dict[str, str | int | bool]:
         """Return the copier answers, keyed like the questions in copier.yml."""
         return {
-            "framework": self.framework.value,
+            "framework": str(self.framework),
             "name": self.name,
             "port": self.port,
-            "arch": self.arch.value,
-            "auth": self.auth.value,
+            "arch": str(self.arch),
+            "auth": str(self.auth),
             "stream": self.stream,
             "memory": self.memory,
             "timeout": self.timeout,

@@ -113,14 +113,14 @@ def parse_framework(value: str) -> Framework:
 def parse_arch(value: str) -> Architecture:
     """Return the Architecture named by value (x86_64 or arm64)."""
     aliases = {"amd64": "x86_64", "x86-64": "x86_64", "aarch64": "arm64"}
-    return _parse_choice(Architecture, aliases.get(value.lower(), value), what="architecture",
-                         flag="--arch")
+    return _parse_choice(
+        Architecture, aliases.get(value.lower(), value), what="architecture", flag="--arch"
+    )
 
 
 def parse_auth(value: str) -> AuthType:
     """Return the Function URL AuthType named by value (NONE or AWS_IAM)."""
-    return _parse_choice(AuthType, value.upper().replace("-", "_"), what="auth type",
-                         flag="--auth")
+    return _parse_choice(AuthType, value.upper().replace("-", "_"), what="auth type", flag="--auth")
 
 
 def _parse_choice(enum: type[E], value: str, *, what: str, flag: str) -> E:

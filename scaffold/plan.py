@@ -28,17 +28,19 @@ def build_request(draft: RequestDraft) -> ProjectRequest:
         MissingAnswerError: Neither a destination nor a name was given.
     """
     if draft.framework is None:
-        raise MissingAnswerError("no framework was chosen",
-                                 hint="pass --framework echo|gin|flask|express")
+        raise MissingAnswerError(
+            "no framework was chosen", hint="pass --framework echo|gin|flask|express"
+        )
     framework = naming.parse_framework(draft.framework)
     if draft.name is not None:
         name = naming.validate_name(draft.name)
     elif draft.destination is not None:
         name = naming.name_from_destination(draft.destination)
     else:
-        raise MissingAnswerError("no destination and no project name were given",
-                                 hint="pass a destination folder, e.g. `lambda-scaffold new "
-                                 "orders-api`, or --name")
+        raise MissingAnswerError(
+            "no destination and no project name were given",
+            hint="pass a destination folder, e.g. `lambda-scaffold new orders-api`, or --name",
+        )
     destination = draft.destination if draft.destination is not None else Path.cwd() / name
     stream = bool(draft.stream)
     return ProjectRequest(
@@ -49,10 +51,10 @@ def build_request(draft: RequestDraft) -> ProjectRequest:
         arch=naming.parse_arch(draft.arch) if draft.arch else Architecture.X86_64,
         auth=naming.parse_auth(draft.auth) if draft.auth else AuthType.NONE,
         stream=stream,
-        memory=naming.validate_memory(draft.memory if draft.memory is not None
-                                      else DEFAULT_MEMORY),
-        timeout=naming.validate_timeout(draft.timeout if draft.timeout is not None
-                                        else default_timeout(stream=stream)),
+        memory=naming.validate_memory(draft.memory if draft.memory is not None else DEFAULT_MEMORY),
+        timeout=naming.validate_timeout(
+            draft.timeout if draft.timeout is not None else default_timeout(stream=stream)
+        ),
         async_init=bool(draft.async_init),
     )
 

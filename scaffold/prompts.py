@@ -44,14 +44,25 @@ def complete(draft: RequestDraft, **io: Any) -> RequestDraft:
     memory = draft.memory if draft.memory is not None else ask_memory(**io)
     timeout = draft.timeout if draft.timeout is not None else ask_timeout(stream=stream, **io)
     async_init = draft.async_init if draft.async_init is not None else ask_async_init(**io)
-    return replace(draft, framework=framework, name=name, port=port, arch=arch, auth=auth,
-                   stream=stream, memory=memory, timeout=timeout, async_init=async_init)
+    return replace(
+        draft,
+        framework=framework,
+        name=name,
+        port=port,
+        arch=arch,
+        auth=auth,
+        stream=stream,
+        memory=memory,
+        timeout=timeout,
+        async_init=async_init,
+    )
 
 
 def ask_framework(**io: Any) -> str:
     """Ask which web framework to use."""
-    choices = [Choice(f"{bp.title} - {bp.description}", value=bp.framework.value)
-               for bp in BLUEPRINTS]
+    choices = [
+        Choice(f"{bp.title} - {bp.description}", value=bp.framework.value) for bp in BLUEPRINTS
+    ]
     answer: str = questionary.select("Framework", choices=choices, **io).unsafe_ask()
     return answer
 
@@ -59,8 +70,11 @@ def ask_framework(**io: Any) -> str:
 def ask_name(default: str, **io: Any) -> str:
     """Ask for the project name."""
     answer: str = questionary.text(
-        "Project name", default=default, validate=_validator(naming.validate_name),
-        instruction="(lowercase letters, digits, hyphens)", **io,
+        "Project name",
+        default=default,
+        validate=_validator(naming.validate_name),
+        instruction="(lowercase letters, digits, hyphens)",
+        **io,
     ).unsafe_ask()
     return answer.strip()
 
@@ -68,8 +82,11 @@ def ask_name(default: str, **io: Any) -> str:
 def ask_port(**io: Any) -> int:
     """Ask for the app's port."""
     answer: str = questionary.text(
-        "Port", default=str(DEFAULT_PORT), validate=_validator(naming.validate_port),
-        instruction="(1024-65535; 3000, 8080 and 9001 are taken on Lambda)", **io,
+        "Port",
+        default=str(DEFAULT_PORT),
+        validate=_validator(naming.validate_port),
+        instruction="(1024-65535; 3000, 8080 and 9001 are taken on Lambda)",
+        **io,
     ).unsafe_ask()
     return naming.validate_port(answer)
 
@@ -78,8 +95,9 @@ def ask_arch(**io: Any) -> str:
     """Ask for the Lambda architecture."""
     choices = [
         Choice("x86_64 - the default", value=Architecture.X86_64.value),
-        Choice("arm64 - cheaper per GB-second, native on Apple silicon",
-               value=Architecture.ARM64.value),
+        Choice(
+            "arm64 - cheaper per GB-second, native on Apple silicon", value=Architecture.ARM64.value
+        ),
     ]
     answer: str = questionary.select("Architecture", choices=choices, **io).unsafe_ask()
     return answer
@@ -98,8 +116,10 @@ def ask_auth(**io: Any) -> str:
 def ask_stream(**io: Any) -> bool:
     """Ask whether responses are streamed."""
     answer: bool = questionary.confirm(
-        "Stream responses?", default=False,
-        instruction="(RESPONSE_STREAM invoke mode and a GET /stream example) ", **io,
+        "Stream responses?",
+        default=False,
+        instruction="(RESPONSE_STREAM invoke mode and a GET /stream example) ",
+        **io,
     ).unsafe_ask()
     return answer
 
@@ -107,8 +127,11 @@ def ask_stream(**io: Any) -> bool:
 def ask_memory(**io: Any) -> int:
     """Ask for the function's memory size."""
     answer: str = questionary.text(
-        "Memory (MB)", default=str(DEFAULT_MEMORY), validate=_validator(naming.validate_memory),
-        instruction="(128-10240; CPU grows with memory)", **io,
+        "Memory (MB)",
+        default=str(DEFAULT_MEMORY),
+        validate=_validator(naming.validate_memory),
+        instruction="(128-10240; CPU grows with memory)",
+        **io,
     ).unsafe_ask()
     return naming.validate_memory(answer)
 
@@ -116,8 +139,11 @@ def ask_memory(**io: Any) -> int:
 def ask_timeout(*, stream: bool, **io: Any) -> int:
     """Ask for the function's timeout."""
     answer: str = questionary.text(
-        "Timeout (seconds)", default=str(default_timeout(stream=stream)),
-        validate=_validator(naming.validate_timeout), instruction="(1-900)", **io,
+        "Timeout (seconds)",
+        default=str(default_timeout(stream=stream)),
+        validate=_validator(naming.validate_timeout),
+        instruction="(1-900)",
+        **io,
     ).unsafe_ask()
     return naming.validate_timeout(answer)
 
@@ -125,8 +151,10 @@ def ask_timeout(*, stream: bool, **io: Any) -> int:
 def ask_async_init(**io: Any) -> bool:
     """Ask whether the adapter should use async init."""
     answer: bool = questionary.confirm(
-        "Async init?", default=False,
-        instruction="(AWS_LWA_ASYNC_INIT: for apps that need over 10 s to start) ", **io,
+        "Async init?",
+        default=False,
+        instruction="(AWS_LWA_ASYNC_INIT: for apps that need over 10 s to start) ",
+        **io,
     ).unsafe_ask()
     return answer
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,10 +16,23 @@ from scaffold.cli import app
 from tests import support
 
 REPO = Path(__file__).resolve().parent.parent
+REAL_HOME = Path.home()
+# Toolchain caches stay in the real home while HOME moves into tmp_path: no re-downloads.
+TOOL_CACHES = {
+    "GOPATH": REAL_HOME / "go",
+    "GOMODCACHE": REAL_HOME / "go" / "pkg" / "mod",
+    "GOCACHE": REAL_HOME / ".cache" / "go-build",
+    "CARGO_HOME": REAL_HOME / ".cargo",
+    "RUSTUP_HOME": REAL_HOME / ".rustup",
+    "npm_config_cache": REAL_HOME / ".npm",
+    "PIP_CACHE_DIR": REAL_HOME / ".cache" / "pip",
+}
 
 
 @pytest.fixture(autouse=True)
 def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable, default in TOOL_CACHES.items():
+        monkeypatch.setenv(variable, os.environ.get(variable, str(default)))
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
@@ -26,8 +40,9 @@ def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("COPIER_SETTINGS_PATH", str(home / "copier-settings.yml"))
     gitconfig = home / ".gitconfig"
-    gitconfig.write_text("[user]\n\tname = Test\n\temail = test@example.com\n"
-                         "[init]\n\tdefaultBranch = main\n")
+    gitconfig.write_text(
+        "[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n"
+    )
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     work = tmp_path / "work"
@@ -40,7 +55,7 @@ def cli() -> Callable[..., Result]:
     """Run the CLI in-process: cli("new", "demo", "--no-input")."""
     runner = CliRunner()
 
-    def invoke(*args: str, input: str | None = None) -> Result:  # noqa: A002
+    def invoke(*args: str, input: str | None = None) -> Result:
         return runner.invoke(app, list(args), input=input)
 
     return invoke
@@ -56,8 +71,11 @@ def render_project(tmp_path: Path) -> Callable[..., Path]:
         while destination.exists():
             suffix += 1
             destination = destination.with_name(f"{destination.name}-{suffix}")
-        generate(ProjectRequest(destination=destination, framework=Framework(framework),
-                                name=name, **answers))
+        generate(
+            ProjectRequest(
+                destination=destination, framework=Framework(framework), name=name, **answers
+            )
+        )
         return destination
 
     return render
@@ -79,8 +97,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter is not None else []
     if skipped:
-        reporter.write_line(f"{len(skipped)} test(s) skipped, but "
-                            "LAMBDA_SCAFFOLD_REQUIRE_TOOLCHAINS=1 forbids skipping", red=True)
+        reporter.write_line(
+            f"{len(skipped)} test(s) skipped, but "
+            "LAMBDA_SCAFFOLD_REQUIRE_TOOLCHAINS=1 forbids skipping",
+            red=True,
+        )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

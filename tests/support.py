@@ -47,12 +47,18 @@ class HttpAnswer:
     headers: dict[str, str]
 
 
-def http(method: str, url: str, *, body: bytes | None = None,
-         headers: dict[str, str] | None = None, timeout: float = 10.0) -> HttpAnswer:
+def http(
+    method: str,
+    url: str,
+    *,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10.0,
+) -> HttpAnswer:
     """Send one HTTP request; 4xx and 5xx are answers, not exceptions."""
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return HttpAnswer(response.status, response.read(), dict(response.headers.items()))
     except urllib.error.HTTPError as err:
         return HttpAnswer(err.code, err.read(), dict(err.headers.items()))
@@ -64,8 +70,9 @@ def wait_http(url: str, *, timeout: float, process: subprocess.Popen[bytes] | No
     last = "no answer"
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise AssertionError(f"the process exited with {process.returncode} before {url} "
-                                 "answered")
+            raise AssertionError(
+                f"the process exited with {process.returncode} before {url} answered"
+            )
         try:
             if http("GET", url, timeout=2).status == 200:
                 return
@@ -76,13 +83,19 @@ def wait_http(url: str, *, timeout: float, process: subprocess.Popen[bytes] | No
 
 
 @contextlib.contextmanager
-def running(argv: Sequence[str], *, cwd: Path, env: dict[str, str] | None = None,
-            log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def running(
+    argv: Sequence[str], *, cwd: Path, env: dict[str, str] | None = None, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     """Start argv in its own process group; on exit stop the group by PID (TERM, then KILL)."""
     with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603
-            list(argv), cwd=cwd, env={**os.environ, **(env or {})}, stdout=out,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        process = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             yield process
@@ -114,15 +127,37 @@ def group_alive(pgid: int) -> bool:
     return True
 
 
-def run(argv: Sequence[str], *, cwd: Path, timeout: float = 600,
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    argv: Sequence[str], *, cwd: Path, timeout: float = 600, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a command to completion; fail the test with its output when it fails."""
-    result = subprocess.run(  # noqa: S603
-        list(argv), cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True,
-        timeout=timeout, stdin=subprocess.DEVNULL, check=False,
+    result = subprocess.run(
+        list(argv),
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
     )
     if result.returncode != 0:
-        raise AssertionError(f"{' '.join(argv)} exited {result.returncode}\n"
-                             f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n"
-                             f"{result.stderr[-4000:]}")
+        raise AssertionError(
+            f"{' '.join(argv)} exited {result.returncode}\n"
+            f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n"
+            f"{result.stderr[-4000:]}"
+        )
     return result
+
+
+def stream_lines(url: str, *, timeout: float) -> list[tuple[str, float]]:
+    """GET url and return each line of the body with the time it arrived."""
+    arrivals: list[tuple[str, float]] = []
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        assert response.status == 200
+        while True:
+            line = response.readline()
+            if not line:
+                break
+            arrivals.append((line.decode().rstrip("\n"), time.monotonic()))
+    return arrivals

@@ -31,9 +31,24 @@ def test_help_lists_commands(cli: Cli) -> None:
 def test_new_help_names_every_flag(cli: Cli) -> None:
     result = cli("new", "--help")
     assert result.exit_code == 0
-    for flag in ("--framework", "-f", "--name", "--port", "--async-init", "--no-async-init",
-                 "--no-input", "--yes", "-y", "--force", "--dry-run", "--arch", "--auth",
-                 "--stream", "--memory", "--timeout"):
+    for flag in (
+        "--framework",
+        "-f",
+        "--name",
+        "--port",
+        "--async-init",
+        "--no-async-init",
+        "--no-input",
+        "--yes",
+        "-y",
+        "--force",
+        "--dry-run",
+        "--arch",
+        "--auth",
+        "--stream",
+        "--memory",
+        "--timeout",
+    ):
         assert flag in result.stdout, flag
 
 
@@ -99,21 +114,24 @@ def test_options_reach_the_files(cli: Cli) -> None:
     assert "EXPOSE 8123" in dockerfile
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (["--name", "Bad_Name"], "not valid"),
-    (["--name", "x" * 41], "over 40"),
-    (["--name", "../escape"], "not valid"),
-    (["--port", "80"], "1024-65535"),
-    (["--port", "3000"], "Lambda Insights"),
-    (["--port", "8080"], "Runtime Interface Emulator"),
-    (["--port", "9001"], "Runtime API"),
-    (["-f", "flsk"], "did you mean --framework flask"),
-    (["-f", "rails"], "unknown framework"),
-    (["--arch", "sparc"], "unknown architecture"),
-    (["--auth", "cognito"], "unknown auth type"),
-    (["--memory", "64"], "128-10240"),
-    (["--timeout", "901"], "1-900"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--name", "Bad_Name"], "not valid"),
+        (["--name", "x" * 41], "over 40"),
+        (["--name", "../escape"], "not valid"),
+        (["--port", "80"], "1024-65535"),
+        (["--port", "3000"], "Lambda Insights"),
+        (["--port", "8080"], "Runtime Interface Emulator"),
+        (["--port", "9001"], "Runtime API"),
+        (["-f", "flsk"], "did you mean --framework flask"),
+        (["-f", "rails"], "unknown framework"),
+        (["--arch", "sparc"], "unknown architecture"),
+        (["--auth", "cognito"], "unknown auth type"),
+        (["--memory", "64"], "128-10240"),
+        (["--timeout", "901"], "1-900"),
+    ],
+)
 def test_invalid_input_exits_2_and_writes_nothing(cli: Cli, args: list[str], words: str) -> None:
     base = ["new", "out", "-y"]
     if "-f" not in args:
@@ -163,7 +181,11 @@ def test_no_terminal_never_prompts(tmp_path: Path) -> None:
     """Without a TTY and without --framework, the CLI fails fast with exit 2 and no prompt."""
     result = subprocess.run(
         [sys.executable, "-m", "scaffold", "new", str(tmp_path / "p")],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
         env={**os.environ, "NO_COLOR": "1"},
     )
     assert result.returncode == 2, result.stderr
@@ -175,25 +197,33 @@ def test_no_terminal_never_prompts(tmp_path: Path) -> None:
 def test_no_terminal_with_flags_renders(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "scaffold", "new", str(tmp_path / "p"), "-f", "echo"],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, check=False,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "p" / "main.go").is_file()
 
 
 def test_help_does_not_import_copier() -> None:
-    code = ("import sys, runpy; sys.argv=['lambda-scaffold','--help'];\n"
-            "try:\n  runpy.run_module('scaffold', run_name='__main__')\n"
-            "except SystemExit: pass\n"
-            "print('COPIER' if 'copier' in sys.modules else 'CLEAN')")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60, check=False)
+    code = (
+        "import sys, runpy; sys.argv=['lambda-scaffold','--help'];\n"
+        "try:\n  runpy.run_module('scaffold', run_name='__main__')\n"
+        "except SystemExit: pass\n"
+        "print('COPIER' if 'copier' in sys.modules else 'CLEAN')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.stdout.strip().endswith("CLEAN"), result.stdout + result.stderr
 
 
 def test_library_api_validates_the_request(tmp_path: Path) -> None:
-    request = scaffold.ProjectRequest(destination=tmp_path / "x", framework=scaffold.Framework.ECHO,
-                                      name="Bad Name")
+    request = scaffold.ProjectRequest(
+        destination=tmp_path / "x", framework=scaffold.Framework.ECHO, name="Bad Name"
+    )
     with pytest.raises(scaffold.ScaffoldError, match="not valid"):
         scaffold.generate(request)
     assert not (tmp_path / "x").exists()

@@ -24,18 +24,42 @@ from scaffold.models import (
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG: dict[str, Any] = yaml.safe_load((REPO / "copier.yml").read_text())
-QUESTIONS = {key: value for key, value in CONFIG.items()
-             if not key.startswith("_") and value.get("when") is not False}
-PINS = {key: value for key, value in CONFIG.items()
-        if not key.startswith("_") and value.get("when") is False}
-BASE = {"framework": "echo", "name": "demo", "port": 8000, "arch": "x86_64", "auth": "NONE",
-        "stream": False, "memory": 512, "timeout": 30, "async_init": False}
+QUESTIONS = {
+    key: value
+    for key, value in CONFIG.items()
+    if not key.startswith("_") and value.get("when") is not False
+}
+PINS = {
+    key: value
+    for key, value in CONFIG.items()
+    if not key.startswith("_") and value.get("when") is False
+}
+BASE = {
+    "framework": "echo",
+    "name": "demo",
+    "port": 8000,
+    "arch": "x86_64",
+    "auth": "NONE",
+    "stream": False,
+    "memory": 512,
+    "timeout": 30,
+    "async_init": False,
+}
 
 
 def test_questions_match_the_request() -> None:
     request = ProjectRequest(destination=Path("x"), framework=Framework.ECHO, name="demo")
-    assert list(QUESTIONS) == ["framework", "name", "port", "arch", "auth", "stream", "memory",
-                               "timeout", "async_init"]
+    assert list(QUESTIONS) == [
+        "framework",
+        "name",
+        "port",
+        "arch",
+        "auth",
+        "stream",
+        "memory",
+        "timeout",
+        "async_init",
+    ]
     assert set(QUESTIONS) == set(request.answers())
 
 
@@ -46,8 +70,9 @@ def test_every_question_has_type_and_help() -> None:
 
 
 def test_choices_match_the_enums() -> None:
-    assert list(QUESTIONS["framework"]["choices"].values()) == [bp.framework.value
-                                                                for bp in BLUEPRINTS]
+    assert list(QUESTIONS["framework"]["choices"].values()) == [
+        bp.framework.value for bp in BLUEPRINTS
+    ]
     assert list(QUESTIONS["arch"]["choices"].values()) == [a.value for a in Architecture]
     assert list(QUESTIONS["auth"]["choices"].values()) == [a.value for a in AuthType]
 
@@ -74,8 +99,9 @@ def test_template_is_safe_and_pinned() -> None:
 
 
 def test_registry_matches_the_folders() -> None:
-    folders = {p.name for p in (REPO / "blueprints").iterdir()
-               if p.is_dir() and not p.name.startswith("_")}
+    folders = {
+        p.name for p in (REPO / "blueprints").iterdir() if p.is_dir() and not p.name.startswith("_")
+    }
     assert folders == {bp.framework.value for bp in BLUEPRINTS}
     for bp in BLUEPRINTS:
         assert (REPO / bp.subdirectory).is_dir()
@@ -83,17 +109,28 @@ def test_registry_matches_the_folders() -> None:
 
 def _copier_accepts(template: Path, tmp_path: Path, **answers: Any) -> bool:
     try:
-        copier.run_copy(str(template), tmp_path / "out", data={**BASE, **answers},
-                        defaults=True, overwrite=True, quiet=True, pretend=True,
-                        settings=copier.Settings())
+        copier.run_copy(
+            str(template),
+            tmp_path / "out",
+            data={**BASE, **answers},
+            defaults=True,
+            overwrite=True,
+            quiet=True,
+            pretend=True,
+            settings=copier.Settings(),
+        )
     except ValueError:
         return False
     return True
 
 
 def _we_accept(key: str, value: Any) -> bool:
-    check = {"name": naming.validate_name, "port": naming.validate_port,
-             "memory": naming.validate_memory, "timeout": naming.validate_timeout}[key]
+    check = {
+        "name": naming.validate_name,
+        "port": naming.validate_port,
+        "memory": naming.validate_memory,
+        "timeout": naming.validate_timeout,
+    }[key]
     try:
         check(value)
     except InvalidAnswerError:
@@ -101,14 +138,29 @@ def _we_accept(key: str, value: Any) -> bool:
     return True
 
 
-CASES = [("name", v) for v in ["demo", "orders-api", "a", "x" * 40, "x" * 41, "Demo", "1app",
-                               "app-", "my--app", "my_app", "-app"]]
+CASES = [
+    ("name", v)
+    for v in [
+        "demo",
+        "orders-api",
+        "a",
+        "x" * 40,
+        "x" * 41,
+        "Demo",
+        "1app",
+        "app-",
+        "my--app",
+        "my_app",
+        "-app",
+    ]
+]
 CASES += [("port", v) for v in [1024, 8000, 65535, 1023, 65536, 3000, 8080, 9001, 80]]
 CASES += [("memory", v) for v in [128, 512, 10240, 127, 10241]]
 CASES += [("timeout", v) for v in [1, 30, 900, 0, 901]]
 
 
 @pytest.mark.parametrize(("key", "value"), CASES)
-def test_copier_and_cli_validators_agree(template_copy: Path, tmp_path: Path, key: str,
-                                         value: Any) -> None:
+def test_copier_and_cli_validators_agree(
+    template_copy: Path, tmp_path: Path, key: str, value: Any
+) -> None:
     assert _copier_accepts(template_copy, tmp_path, **{key: value}) == _we_accept(key, value)

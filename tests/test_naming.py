@@ -9,8 +9,22 @@ from scaffold.errors import InvalidAnswerError
 from scaffold.models import Architecture, AuthType, Framework
 
 VALID_NAMES = ["a", "demo", "orders-api", "a1", "x" * 40, "api-v2", "z9-8-7"]
-INVALID_NAMES = ["", "Demo", "1app", "-app", "app-", "my--app", "my_app", "my app", "x" * 41,
-                 "../escape", "app/x", "café", "app.", "UPPER"]
+INVALID_NAMES = [
+    "",
+    "Demo",
+    "1app",
+    "-app",
+    "app-",
+    "my--app",
+    "my_app",
+    "my app",
+    "x" * 41,
+    "../escape",
+    "app/x",
+    "café",
+    "app.",
+    "UPPER",
+]
 
 
 @pytest.mark.parametrize("name", VALID_NAMES)
@@ -31,18 +45,29 @@ def test_valid_ports(port: int | str) -> None:
     assert naming.validate_port(port) == int(port)
 
 
-@pytest.mark.parametrize(("port", "words"), [
-    (80, "1024-65535"), (1023, "1024-65535"), (65536, "1024-65535"), (0, "1024-65535"),
-    (3000, "Lambda Insights"), (8080, "Runtime Interface Emulator"), (9001, "Runtime API"),
-    ("http", "whole number"), ("80.5", "whole number"), ("", "whole number"),
-])
+@pytest.mark.parametrize(
+    ("port", "words"),
+    [
+        (80, "1024-65535"),
+        (1023, "1024-65535"),
+        (65536, "1024-65535"),
+        (0, "1024-65535"),
+        (3000, "Lambda Insights"),
+        (8080, "Runtime Interface Emulator"),
+        (9001, "Runtime API"),
+        ("http", "whole number"),
+        ("80.5", "whole number"),
+        ("", "whole number"),
+    ],
+)
 def test_refused_ports_say_why(port: int | str, words: str) -> None:
     with pytest.raises(InvalidAnswerError, match=words):
         naming.validate_port(port)
 
 
-@pytest.mark.parametrize(("value", "ok"), [(128, True), (10240, True), (127, False),
-                                           (10241, False), ("512", True)])
+@pytest.mark.parametrize(
+    ("value", "ok"), [(128, True), (10240, True), (127, False), (10241, False), ("512", True)]
+)
 def test_memory_range(value: int | str, ok: bool) -> None:
     if ok:
         assert naming.validate_memory(value) == int(value)
@@ -73,10 +98,15 @@ def test_unknown_framework_lists_choices() -> None:
     assert "echo, gin, flask, express" in info.value.hint
 
 
-@pytest.mark.parametrize(("value", "expected"), [("x86_64", Architecture.X86_64),
-                                                 ("amd64", Architecture.X86_64),
-                                                 ("arm64", Architecture.ARM64),
-                                                 ("aarch64", Architecture.ARM64)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("x86_64", Architecture.X86_64),
+        ("amd64", Architecture.X86_64),
+        ("arm64", Architecture.ARM64),
+        ("aarch64", Architecture.ARM64),
+    ],
+)
 def test_arch_aliases(value: str, expected: Architecture) -> None:
     assert naming.parse_arch(value) is expected
 
@@ -88,9 +118,15 @@ def test_auth_values() -> None:
         naming.parse_auth("cognito")
 
 
-@pytest.mark.parametrize(("folder", "expected"), [("Orders API", "orders-api"),
-                                                  ("my_app", "my-app"), ("demo", "demo"),
-                                                  ("2024-report", "report")])
+@pytest.mark.parametrize(
+    ("folder", "expected"),
+    [
+        ("Orders API", "orders-api"),
+        ("my_app", "my-app"),
+        ("demo", "demo"),
+        ("2024-report", "report"),
+    ],
+)
 def test_name_from_destination(tmp_path: Path, folder: str, expected: str) -> None:
     assert naming.name_from_destination(tmp_path / folder) == expected
 

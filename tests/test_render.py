@@ -12,9 +12,20 @@ import yaml
 from scaffold.blueprints import BLUEPRINTS
 
 FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
-SKELETON = {"Dockerfile", "docker-compose.yml", "template.yaml", "samconfig.toml", "Makefile",
-            "README.md", ".gitignore", ".dockerignore", ".gitattributes", ".copier-answers.yml",
-            "events/get.json", "events/post.json"}
+SKELETON = {
+    "Dockerfile",
+    "docker-compose.yml",
+    "template.yaml",
+    "samconfig.toml",
+    "Makefile",
+    "README.md",
+    ".gitignore",
+    ".dockerignore",
+    ".gitattributes",
+    ".copier-answers.yml",
+    "events/get.json",
+    "events/post.json",
+}
 Render = Callable[..., Path]
 
 
@@ -34,7 +45,7 @@ CfnLoader.add_multi_constructor("!", _tag)
 
 
 def load_template(project: Path) -> dict[str, object]:
-    data = yaml.load((project / "template.yaml").read_text(), Loader=CfnLoader)  # noqa: S506
+    data = yaml.load((project / "template.yaml").read_text(), Loader=CfnLoader)
     assert isinstance(data, dict)
     return data
 
@@ -101,17 +112,23 @@ def test_same_adapter_tag_everywhere(render_project: Render, framework: str) -> 
 
 
 def test_all_projects_share_the_skeleton(render_project: Render) -> None:
-    shared = ["samconfig.toml", "docker-compose.yml", "events/get.json",
-              "events/post.json", ".gitattributes"]
+    shared = [
+        "samconfig.toml",
+        "docker-compose.yml",
+        "events/get.json",
+        "events/post.json",
+        ".gitattributes",
+    ]
     projects = [render_project(fw) for fw in FRAMEWORKS]
     for name in shared:
-        texts = {(project / name).read_text().replace(fw, "FW")
-                 for project, fw in zip(projects, FRAMEWORKS, strict=True)}
+        texts = {
+            (project / name).read_text().replace(fw, "FW")
+            for project, fw in zip(projects, FRAMEWORKS, strict=True)
+        }
         assert len(texts) == 1, name
     resources = [load_template(project)["Resources"] for project in projects]
     assert all(found == resources[0] for found in resources)
-    targets = [set(re.findall(r"^([a-z]+):", (p / "Makefile").read_text(), re.M))
-               for p in projects]
+    targets = [set(re.findall(r"^([a-z]+):", (p / "Makefile").read_text(), re.M)) for p in projects]
     for found in targets:
         assert found >= {"run", "test", "lint", "build", "up", "invoke", "deploy", "delete"}
     for a, b in itertools.pairwise(targets):

@@ -1,0 +1,152 @@
+"""The prompts, driven through prompt_toolkit pipe input and, end to end, on a real PTY."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.input.base import PipeInput
+from prompt_toolkit.output import DummyOutput
+
+from scaffold import prompts
+from scaffold.models import RequestDraft
+
+pytestmark = pytest.mark.timeout(60)
+DOWN = "\x1b[B"
+ENTER = "\r"
+CLEAR = "\x15"  # Ctrl-U: drop the default before typing
+
+
+@pytest.fixture
+def pipe() -> Iterator[PipeInput]:
+    with create_pipe_input() as pipe_input:
+        yield pipe_input
+
+
+def _complete(pipe: PipeInput, keys: str, draft: RequestDraft) -> RequestDraft:
+    pipe.send_text(keys)
+    return prompts.complete(draft, input=pipe, output=DummyOutput())
+
+
+def test_every_answer_is_asked(pipe: PipeInput) -> None:
+    keys = "".join(
+        [
+            DOWN + ENTER,  # framework: gin
+            CLEAR + "orders-api" + ENTER,  # name
+            CLEAR + "8123" + ENTER,  # port
+            DOWN + ENTER,  # arch: arm64
+            DOWN + ENTER,  # auth: AWS_IAM
+            "y",  # stream
+            CLEAR + "1024" + ENTER,  # memory
+            ENTER,  # timeout: default for streaming
+            "n",  # async init
+        ]
+    )
+    answers = _complete(pipe, keys, RequestDraft(destination=Path("x")))
+    assert answers.framework == "gin"
+    assert answers.name == "orders-api"
+    assert answers.port == 8123
+    assert answers.arch == "arm64"
+    assert answers.auth == "AWS_IAM"
+    assert answers.stream is True
+    assert answers.memory == 1024
+    assert answers.timeout == 300
+    assert answers.async_init is False
+
+
+def test_defaults_come_from_the_destination(pipe: PipeInput) -> None:
+    keys = ENTER * 6 + ENTER + ENTER + ENTER  # select/text accept defaults; confirms take Enter
+    answers = _complete(pipe, keys, RequestDraft(destination=Path("Billing Service")))
+    assert answers.framework == "echo"
+    assert answers.name == "billing-service"
+    assert answers.port == 8000
+    assert (answers.arch, answers.auth, answers.stream) == ("x86_64", "NONE", False)
+    assert (answers.memory, answers.timeout, answers.async_init) == (512, 30, False)
+
+
+def test_invalid_answers_keep_the_prompt_open(pipe: PipeInput) -> None:
+    keys = "".join(
+        [
+            CLEAR + "Bad_Name" + ENTER,  # refused
+            CLEAR + "good-name" + ENTER,
+            CLEAR + "3000" + ENTER,  # refused: Lambda Insights
+            CLEAR + "80" + ENTER,  # refused: below 1024
+            CLEAR + "9000" + ENTER,
+        ]
+    )
+    draft = RequestDraft(
+        destination=Path("x"),
+        framework="flask",
+        arch="x86_64",
+        auth="NONE",
+        stream=False,
+        memory=512,
+        timeout=30,
+        async_init=True,
+    )
+    answers = _complete(pipe, keys, draft)
+    assert answers.name == "good-name"
+    assert answers.port == 9000
+    assert answers.async_init is True
+
+
+def test_flags_are_not_asked_again(pipe: PipeInput) -> None:
+    draft = RequestDraft(
+        destination=Path("x"),
+        framework="express",
+        name="n",
+        port=8001,
+        arch="arm64",
+        auth="NONE",
+        stream=False,
+        memory=256,
+        timeout=10,
+        async_init=False,
+    )
+    assert _complete(pipe, "", draft) == draft
+
+
+def _spawn(*args: str, cwd: Path) -> pexpect.spawn:
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "scaffold", *args],
+        cwd=str(cwd),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 120),
+        env={"NO_COLOR": "1", "TERM": "xterm", "PATH": "/usr/bin:/bin", "HOME": str(cwd)},
+    )
+
+
+def test_ctrl_c_exits_130_and_writes_nothing(tmp_path: Path) -> None:
+    child = _spawn("new", "demo", cwd=tmp_path)
+    child.expect("Framework")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Aborted" in (child.before or "")
+    assert not (tmp_path / "demo").exists()
+
+
+def test_terminal_session_renders_a_project(tmp_path: Path) -> None:
+    child = _spawn("new", "svc", "--port", "8124", "--no-stream", cwd=tmp_path)
+    for question in (
+        "Framework",
+        "Project name",
+        "Architecture",
+        "Function URL auth",
+        "Memory",
+        "Timeout",
+        "Async init",
+    ):
+        child.expect(question)
+        child.send(ENTER)
+    child.expect(pexpect.EOF, timeout=60)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "PORT=8124" in (tmp_path / "svc" / "Dockerfile").read_text()
