@@ -138,7 +138,7 @@ def _we_accept(key: str, value: Any) -> bool:
     return True
 
 
-CASES = [
+CASES: list[tuple[str, Any]] = [
     ("name", v)
     for v in [
         "demo",
