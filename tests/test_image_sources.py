@@ -4,6 +4,8 @@ stage's own commands, the binary for the function's architecture, and the app it
 from __future__ import annotations
 
 import fnmatch
+import json
+import os
 import shlex
 from collections.abc import Callable
 from pathlib import Path
@@ -85,3 +87,45 @@ def test_go_image_build_stage(
         [str(binary)], cwd=tmp_path, env={"PORT": str(port)}, log=tmp_path / "app.log"
     ) as process:
         support.wait_http(f"http://127.0.0.1:{port}/healthz", timeout=30, process=process)
+
+
+def _cmd(path: Path, stage: str = "base") -> list[str]:
+    current, command = "", []
+    for instruction in dockerfile.instructions(path):
+        keyword, _, rest = instruction.partition(" ")
+        if keyword.upper() == "FROM":
+            current = rest.split()[-1] if " AS " in rest.upper() else ""
+        elif keyword.upper() == "CMD" and current == stage:
+            command = json.loads(rest)
+    assert command, f"no exec-form CMD in stage {stage}"
+    return command
+
+
+@pytest.mark.parametrize(
+    ("framework", "stage", "tools"),
+    [("flask", "build", ["python3"]), ("express", "deps", ["node", "npm"])],
+)
+def test_interpreted_image_installs_and_starts(
+    render_project: Render, framework: str, stage: str, tools: list[str], tmp_path: Path
+) -> None:
+    support.require(*tools)
+    project = render_project(framework, name="image-demo")
+    context = tmp_path / "context"
+    copied = _check_context(project, context)
+    assert not any("test" in Path(p).name for p in copied), copied
+    venv = tmp_path / "venv"
+    for command in _stage_runs(project / "Dockerfile", stage):
+        support.run(
+            ["sh", "-c", command.replace("/opt/venv", shlex.quote(str(venv)))],
+            cwd=context,
+            timeout=600,
+        )
+    command = _cmd(project / "Dockerfile")
+    env = {
+        "PORT": str(support.free_port()),
+        "NODE_ENV": "production",
+        "PATH": f"{venv / 'bin'}:{os.environ['PATH']}",
+    }
+    with support.running(command, cwd=context, env=env, log=tmp_path / "app.log") as process:
+        support.wait_http(f"http://127.0.0.1:{env['PORT']}/healthz", timeout=60, process=process)
+        assert support.http("GET", f"http://127.0.0.1:{env['PORT']}/").status == 200
