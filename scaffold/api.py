@@ -12,13 +12,14 @@ def generate(
     dry_run: bool = False,
     overwrite: bool = False,
     template: str | None = None,
+    vcs_ref: str | None = None,
 ) -> RenderResult:
     """Render a project; see :func:`scaffold.render.render`."""
     from scaffold.plan import check_request
     from scaffold.render import render  # deferred: keeps `import scaffold` free of copier
 
     check_request(request)
-    return render(request, dry_run=dry_run, overwrite=overwrite, template=template)
+    return render(request, dry_run=dry_run, overwrite=overwrite, template=template, vcs_ref=vcs_ref)
 
 
 def list_blueprints() -> tuple[Blueprint, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -12,6 +14,11 @@ from scaffold.models import Framework
 
 TEMPLATE_CONFIG: Final = "copier.yml"
 BLUEPRINTS_DIR: Final = "blueprints"
+ANSWERS_FILE: Final = ".copier-answers.yml"
+# Where released templates live: a project made by the bundled template records this repository
+# and the release tag v<version> in its answers file, so `copier update` can find both.
+TEMPLATE_REPO: Final = "https://github.com/lambda-scaffold/lambda-scaffold.git"
+TEMPLATE_REPO_ENV: Final = "LAMBDA_SCAFFOLD_TEMPLATE_REPO"
 
 
 @dataclass(frozen=True)
@@ -30,14 +37,24 @@ class Blueprint:
 
 
 BLUEPRINTS: Final[tuple[Blueprint, ...]] = (
-    Blueprint(Framework.ECHO, "Go", "Go Echo",
-              "Echo v4 HTTP server compiled to a static binary on Alpine"),
-    Blueprint(Framework.GIN, "Go", "Go Gin",
-              "Gin v1 HTTP server in release mode, compiled to a static binary on Alpine"),
-    Blueprint(Framework.FLASK, "Python", "Python Flask",
-              "Flask app served by gunicorn on a slim Python image"),
-    Blueprint(Framework.EXPRESS, "Node.js", "Node Express",
-              "Express 5 app on a slim Node.js LTS image"),
+    Blueprint(
+        Framework.ECHO, "Go", "Go Echo", "Echo v4 HTTP server compiled to a static binary on Alpine"
+    ),
+    Blueprint(
+        Framework.GIN,
+        "Go",
+        "Go Gin",
+        "Gin v1 HTTP server in release mode, compiled to a static binary on Alpine",
+    ),
+    Blueprint(
+        Framework.FLASK,
+        "Python",
+        "Python Flask",
+        "Flask app served by gunicorn on a slim Python image",
+    ),
+    Blueprint(
+        Framework.EXPRESS, "Node.js", "Node Express", "Express 5 app on a slim Node.js LTS image"
+    ),
 )
 
 
@@ -46,8 +63,10 @@ def get_blueprint(framework: Framework) -> Blueprint:
     for blueprint in BLUEPRINTS:
         if blueprint.framework is framework:
             return blueprint
-    raise RenderError(f"no blueprint is registered for {framework.value!r}",
-                      hint="run `lambda-scaffold list` to see the frameworks")
+    raise RenderError(
+        f"no blueprint is registered for {framework.value!r}",
+        hint="run `lambda-scaffold list` to see the frameworks",
+    )
 
 
 def template_root() -> Path:
@@ -65,3 +84,38 @@ def template_root() -> Path:
         "the bundled template (copier.yml and blueprints/) is missing from this installation",
         hint="reinstall lambda-scaffold, e.g. `pip install --force-reinstall lambda-scaffold`",
     )
+
+
+def template_repository() -> str:
+    """Return the git repository that publishes the bundled template.
+
+    ``LAMBDA_SCAFFOLD_TEMPLATE_REPO`` overrides it, for forks, mirrors and tests.
+    """
+    return normalize_source(os.environ.get(TEMPLATE_REPO_ENV, "").strip() or TEMPLATE_REPO)
+
+
+def release_tag(version: str) -> str | None:
+    """Return the git tag of a released version ("1.2.0" -> "v1.2.0").
+
+    Development builds ("1.2.0.dev3", "1.2.0+g1a2b3c", the "0.0.0" of a bare source tree) match
+    no tag, so they get None.
+    """
+    if version == "0.0.0" or not re.fullmatch(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?", version):
+        return None
+    return f"v{version}"
+
+
+def is_remote_source(source: str) -> bool:
+    """Tell a git URL (https://, ssh://, git@host:, gh:, gl:) from a local path."""
+    return bool(re.match(r"^([a-z][a-z0-9+.-]*://|gh:|gl:|[\w.-]+@[\w.-]+:)", source))
+
+
+def normalize_source(source: str) -> str:
+    """Return a template source as copier should record it: URLs as given, paths absolute.
+
+    copier records ``_src_path`` exactly as passed, and a relative path breaks later updates
+    (copier-org/copier#335, #1616).
+    """
+    if is_remote_source(source):
+        return source
+    return str(Path(source).expanduser().resolve())

@@ -1,20 +1,34 @@
-"""The only module that talks to copier: render a ProjectRequest into a folder."""
+"""The only module that talks to copier: render a ProjectRequest into a folder, update a project."""
 
 from __future__ import annotations
 
-import shutil
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
-from scaffold.blueprints import BLUEPRINTS_DIR, TEMPLATE_CONFIG, template_root
-from scaffold.errors import DestinationNotEmptyError, RenderError
+from scaffold import answers as answers_file
+from scaffold.blueprints import (
+    ANSWERS_FILE,
+    TEMPLATE_REPO,
+    is_remote_source,
+    normalize_source,
+    release_tag,
+    template_repository,
+)
+from scaffold.errors import EXIT_USAGE, DestinationNotEmptyError, RenderError
+from scaffold.files import list_files, move_into, stage_bundled
+from scaffold.hints import first_line, git_detail, render_failure, user_message_error
 from scaffold.models import ProjectRequest, RenderResult
 
 Answers = Mapping[str, str | int | bool]
-_STAGED: Final = (TEMPLATE_CONFIG, BLUEPRINTS_DIR)
+TEMPLATE_CONFIGS: Final = ("copier.yml", "copier.yaml")
+_FIT_HINT: Final = (
+    f"a custom template must ask lambda-scaffold's questions (framework, name, "
+    f"port, ...) and write {ANSWERS_FILE}; start from a fork of {TEMPLATE_REPO}"
+)
 
 
 def check_destination(destination: Path, *, overwrite: bool) -> None:
@@ -31,12 +45,32 @@ def check_destination(destination: Path, *, overwrite: bool) -> None:
         )
 
 
+def check_template(template: str) -> str:
+    """Return the template source as copier should record it; refuse a folder with no copier.yml.
+
+    A git URL is returned as given: it is checked when copier fetches it.
+    """
+    source = normalize_source(template)
+    if is_remote_source(source):
+        return source
+    folder = Path(source)
+    if not folder.is_dir():
+        raise RenderError(
+            f"the template {source} is not a folder",
+            hint="pass the folder or git URL of a copier template to --template",
+        )
+    if not any((folder / name).is_file() for name in TEMPLATE_CONFIGS):
+        raise RenderError(f"the template {source} has no copier.yml", hint=_FIT_HINT)
+    return source
+
+
 def render(
     request: ProjectRequest,
     *,
     dry_run: bool = False,
     overwrite: bool = False,
     template: str | None = None,
+    vcs_ref: str | None = None,
 ) -> RenderResult:
     """Render the project described by request.
 
@@ -48,34 +82,56 @@ def render(
         dry_run: Render and list the files, but write nothing to the destination.
         overwrite: Allow a non-empty destination; rendered files replace existing ones.
         template: Another copier template (path or git URL) instead of the bundled one.
+        vcs_ref: The git tag or commit of template to render (default: its newest tag).
 
     Returns:
-        The relative paths of the files written (or that would be written).
+        The relative paths of the files written (or that would be written), and copier's
+        warnings.
     """
     destination = request.destination
     check_destination(destination, overwrite=overwrite)
+    if template is None and vcs_ref is not None:
+        raise RenderError(
+            "a template version can only be chosen for a git template",
+            hint="pass the template repository as well",
+            exit_code=EXIT_USAGE,
+        )
+    source = None if template is None else check_template(template)
     with tempfile.TemporaryDirectory(prefix="lambda-scaffold-") as scratch:
         scratch_dir = Path(scratch)
-        source = template if template is not None else str(_stage_bundled(scratch_dir))
         output = scratch_dir / "project"
-        run_copier(source, output, request.answers())
-        files = tuple(_list_files(output))
+        if source is None:
+            notes = run_copier(str(stage_bundled(scratch_dir)), output, request.answers())
+            _record_bundled_source(output)
+        else:
+            notes = run_copier(source, output, request.answers(), vcs_ref=vcs_ref)
+            notes += _check_fit(source, output, request.answers())
+        files = tuple(list_files(output))
         if not dry_run:
-            _move_into(output, destination)
-    return RenderResult(request=request, files=files, dry_run=dry_run)
+            move_into(output, destination)
+    return RenderResult(request=request, files=files, dry_run=dry_run, warnings=tuple(notes))
 
 
-def run_copier(source: str, output: Path, answers: Answers) -> None:
-    """Run copier non-interactively; translate every failure into a RenderError."""
+def run_copier(
+    source: str, output: Path, answers: Answers, *, vcs_ref: str | None = None
+) -> list[str]:
+    """Run copier non-interactively; translate every failure into a RenderError.
+
+    Returns:
+        copier's warnings, as messages for a human.
+    """
     import copier  # deferred: importing copier costs about half a second
-    from copier.errors import CopierError
-    from jinja2 import TemplateError
 
-    try:
+    with _copier_errors(
+        source,
+        question_hint="check that the template asks the same questions "
+        "as lambda-scaffold (framework, name, port, ...)",
+    ) as notes:
         copier.run_copy(
             source,
             output,
             data=dict(answers),
+            vcs_ref=vcs_ref,
             defaults=True,
             overwrite=True,
             quiet=True,
@@ -83,66 +139,127 @@ def run_copier(source: str, output: Path, answers: Answers) -> None:
             cleanup_on_error=True,
             settings=copier.Settings(),
         )
-    except (CopierError, TemplateError, ValueError) as err:
-        raise RenderError(
-            f"the template {source} could not be rendered: {_first_line(err)}",
-            hint="check that the template asks the same questions as lambda-scaffold "
-            "(framework, name, port, ...)",
-        ) from err
-    except OSError as err:
-        raise RenderError(f"rendering failed: {err}", hint="check disk space and permissions") from err
+    return notes
 
 
-def _stage_bundled(scratch: Path) -> Path:
-    """Copy the bundled template into scratch: a plain folder renders the files as they are.
+def run_update(project: Path, *, vcs_ref: str | None, interactive: bool) -> list[str]:
+    """Update project in place from the template its answers file names (copier's 3-way merge).
 
-    From a git checkout copier would render the newest release tag instead of the working tree.
+    Conflicts are left as inline markers and recorded as unmerged paths in git's index.
+
+    Args:
+        project: The generated project, inside a clean git work tree.
+        vcs_ref: The template tag to update to (default: the newest).
+        interactive: Ask new questions of the newer template on the terminal; otherwise they get
+            their defaults.
+
+    Returns:
+        copier's warnings, as messages for a human.
     """
-    root = template_root()
-    staged = scratch / "template"
-    staged.mkdir()
-    for entry in _STAGED:
-        source = root / entry
-        if source.is_dir():
-            shutil.copytree(source, staged / entry,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.py[co]"))
-        else:
-            shutil.copy2(source, staged / entry)
-    return staged
+    import copier  # deferred: importing copier costs about half a second
+
+    recorded = answers_file.load(project / ANSWERS_FILE).get(answers_file.SOURCE_KEY)
+    source = recorded if isinstance(recorded, str) else f"named in {ANSWERS_FILE}"
+    with _copier_errors(
+        source,
+        question_hint="run `lambda-scaffold update` on a "
+        "terminal without --no-input to answer the new questions",
+    ) as notes:
+        copier.run_update(
+            project,
+            vcs_ref=vcs_ref,
+            defaults=not interactive,
+            skip_answered=True,  # ask only the questions the newer template added
+            overwrite=True,
+            quiet=True,
+            unsafe=False,
+            conflict="inline",
+            settings=copier.Settings(),
+        )
+    return notes
 
 
-def _list_files(root: Path) -> Iterator[str]:
-    for path in sorted(root.rglob("*")):
-        if path.is_file() or path.is_symlink():
-            yield path.relative_to(root).as_posix()
+def _record_bundled_source(output: Path) -> None:
+    """Point the answers file at the published template repository and this release's tag.
+
+    The bundled template renders from a temporary copy, which copier would record otherwise.
+    """
+    from scaffold import __version__
+
+    path = output / ANSWERS_FILE
+    if path.is_file():
+        answers_file.record_source(path, template_repository(), release_tag(__version__))
 
 
-def _move_into(output: Path, destination: Path) -> None:
-    if not destination.exists():
-        with _created_parents(destination.parent):
-            shutil.move(str(output), str(destination))
-        return
-    for path in sorted(output.rglob("*")):
-        target = destination / path.relative_to(output)
-        if path.is_dir():
-            target.mkdir(exist_ok=True)
-        else:
-            shutil.copy2(path, target)
+def _check_fit(source: str, output: Path, answers: Answers) -> list[str]:
+    """Refuse a custom template that does not record lambda-scaffold's questions."""
+    path = output / ANSWERS_FILE
+    if not path.is_file():
+        raise RenderError(f"the template {source} does not write {ANSWERS_FILE}", hint=_FIT_HINT)
+    recorded = answers_file.load(path)
+    missing = [key for key in answers if key not in recorded]
+    if missing:
+        raise RenderError(
+            f"the template {source} does not ask {', '.join(missing)}", hint=_FIT_HINT
+        )
+    if answers_file.COMMIT_KEY in recorded:
+        return []
+    return [
+        f"the template {source} is not a tagged git repository, so `lambda-scaffold update` "
+        "cannot update this project later"
+    ]
 
 
 @contextmanager
-def _created_parents(folder: Path) -> Iterator[None]:
-    """Create missing parent folders, and remove the ones created here if the body fails."""
-    missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
-    folder.mkdir(parents=True, exist_ok=True)
+def _copier_errors(source: str, *, question_hint: str) -> Iterator[list[str]]:
+    """Collect copier's warnings; turn its exceptions into RenderError with a hint."""
+    from copier.errors import CopierError, UnsafeTemplateError, UserMessageError
+    from jinja2 import TemplateError
+    from plumbum.commands.processes import ProcessExecutionError
+
     try:
-        yield
-    except BaseException:
-        for parent in missing:
-            shutil.rmtree(parent, ignore_errors=True)
+        with _copier_warnings() as notes:
+            yield notes
+    except KeyboardInterrupt:  # CopierAnswersInterrupt is also a CopierError: the CLI exits 130
         raise
+    except UnsafeTemplateError as err:
+        raise RenderError(
+            f"the template {source} wants to run tasks, migrations or extensions",
+            hint="lambda-scaffold never runs template code; use `copier` with "
+            "--trust if you trust this template",
+        ) from err
+    except UserMessageError as err:
+        raise user_message_error(err, source) from err
+    except ProcessExecutionError as err:
+        raise RenderError(
+            f"git could not fetch the template {source}: {git_detail(err)}",
+            hint="check the URL or path, the version tag and your network "
+            f"(`git ls-remote --tags {source}` must work)",
+        ) from err
+    except (CopierError, TemplateError, ValueError) as err:
+        raise render_failure(err, source, hint=question_hint) from err
+    except OSError as err:
+        raise RenderError(
+            f"rendering failed: {err}", hint="check disk space and permissions"
+        ) from err
 
 
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip() or type(err).__name__
-    return text.splitlines()[0]
+@contextmanager
+def _copier_warnings() -> Iterator[list[str]]:
+    """Record copier's warnings as messages; let every other warning through unchanged."""
+    from copier.errors import CopierWarning
+
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CopierWarning)
+        # copier's scantree (copier/_tools.py) leaves os.scandir open when a render fails
+        # midway; the iterator is closed as the error unwinds, with this one warning.
+        warnings.filterwarnings(
+            "ignore", message="unclosed scandir iterator", category=ResourceWarning
+        )
+        yield notes
+    for item in caught:
+        if issubclass(item.category, CopierWarning):
+            notes.append(first_line(item.message))
+        else:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)

@@ -1,0 +1,66 @@
+"""File-system helpers of the render flow: stage the bundled template, list and move output."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final
+
+from scaffold.blueprints import BLUEPRINTS_DIR, TEMPLATE_CONFIG, template_root
+
+_STAGED: Final = (TEMPLATE_CONFIG, BLUEPRINTS_DIR)
+
+
+def stage_bundled(scratch: Path) -> Path:
+    """Copy the bundled template into scratch: a plain folder renders the files as they are.
+
+    From a git checkout copier would render the newest release tag instead of the working tree.
+    """
+    root = template_root()
+    staged = scratch / "template"
+    staged.mkdir()
+    for entry in _STAGED:
+        source = root / entry
+        if source.is_dir():
+            shutil.copytree(
+                source, staged / entry, ignore=shutil.ignore_patterns("__pycache__", "*.py[co]")
+            )
+        else:
+            shutil.copy2(source, staged / entry)
+    return staged
+
+
+def list_files(root: Path) -> Iterator[str]:
+    """Yield the relative POSIX paths of the files under root, sorted."""
+    for path in sorted(root.rglob("*")):
+        if path.is_file() or path.is_symlink():
+            yield path.relative_to(root).as_posix()
+
+
+def move_into(output: Path, destination: Path) -> None:
+    """Move a rendered tree into destination, merging into an existing folder."""
+    if not destination.exists():
+        with _created_parents(destination.parent):
+            shutil.move(str(output), str(destination))
+        return
+    for path in sorted(output.rglob("*")):
+        target = destination / path.relative_to(output)
+        if path.is_dir():
+            target.mkdir(exist_ok=True)
+        else:
+            shutil.copy2(path, target)
+
+
+@contextmanager
+def _created_parents(folder: Path) -> Iterator[None]:
+    """Create missing parent folders, and remove the ones created here if the body fails."""
+    missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        for parent in missing:
+            shutil.rmtree(parent, ignore_errors=True)
+        raise

@@ -1,0 +1,64 @@
+"""Hints for the messages copier stops with: each names the fix in one sentence."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from scaffold.blueprints import ANSWERS_FILE
+from scaffold.errors import RenderError
+
+_USER_MESSAGE_HINTS: Final = (
+    (
+        "cannot obtain old template references",
+        f"{ANSWERS_FILE} must name the template repository (_src_path) and the release the project "
+        "was made from (_commit: vX.Y.Z); projects made by a development build record no release: "
+        "add the closest one, commit, and run again",
+    ),
+    ("downgrading", "pass a newer version to --to, or leave it out for the newest release"),
+    (
+        "git-tracked templates",
+        "point _src_path in the answers file at the template's git "
+        "repository, whose releases are tagged vX.Y.Z",
+    ),
+    ("version from", "the template's releases must be git tags such as v1.2.0"),
+    ("dirty", "commit or stash your changes (untracked files count), then run again"),
+    (
+        "git-tracked subprojects",
+        "run `git init && git add -A && git commit -m init` in the project first",
+    ),
+)
+
+
+def user_message_error(err: Exception, source: str) -> RenderError:
+    """Turn a copier UserMessageError into a RenderError whose hint names the fix."""
+    message = first_line(err)
+    for words, hint in _USER_MESSAGE_HINTS:
+        if words in message:
+            return RenderError(message, hint=hint)
+    return RenderError(
+        f"copier stopped: {message}", hint=f"check the template {source} and {ANSWERS_FILE}"
+    )
+
+
+def git_detail(err: Exception) -> str:
+    """Return the line of a failed git command's stderr that says why."""
+    stderr = str(getattr(err, "stderr", "") or "").strip().splitlines()
+    fatal = [line for line in stderr if line.startswith(("fatal:", "error:"))]
+    return (fatal or stderr or [first_line(err)])[0]
+
+
+def first_line(err: BaseException | str) -> str:
+    """Return the first line of an error's message."""
+    text = str(err).strip() or type(err).__name__
+    return text.splitlines()[0]
+
+
+def render_failure(err: Exception, source: str, *, hint: str) -> RenderError:
+    """Describe a failed render: an unknown version, or a template that does not fit."""
+    message = first_line(err)
+    if message.startswith("Unknown revision"):
+        return RenderError(
+            f"the template {source} has no such version ({message})",
+            hint=f"list its versions with `git ls-remote --tags {source}`",
+        )
+    return RenderError(f"the template {source} could not be rendered: {message}", hint=hint)
