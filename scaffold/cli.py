@@ -57,7 +57,7 @@ def _root(
 
 
 @app.command()
-def new(  # noqa: PLR0913 - one parameter per flag is the CLI's contract
+def new(
     destination: Annotated[
         Path | None,
         typer.Argument(help="Folder to create (default: ./NAME).", show_default=False),
@@ -77,7 +77,9 @@ def new(  # noqa: PLR0913 - one parameter per flag is the CLI's contract
         bool | None,
         typer.Option("--stream/--no-stream", help="Response streaming (default off)."),
     ] = None,
-    memory: Annotated[int | None, typer.Option(help="Memory in MB, 128-10240 (default 512).")] = None,
+    memory: Annotated[
+        int | None, typer.Option(help="Memory in MB, 128-10240 (default 512).")
+    ] = None,
     timeout: Annotated[
         int | None, typer.Option(help="Timeout in s, 1-900 (default 30; 300 when streaming).")
     ] = None,
@@ -92,16 +94,36 @@ def new(  # noqa: PLR0913 - one parameter per flag is the CLI's contract
     dry_run: Annotated[
         bool, typer.Option(help="Show the files that would be written; write nothing.")
     ] = False,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            help="Another copier template (folder or git URL) that asks the same "
+            "questions, e.g. a fork of this one.",
+            metavar="SRC",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Create a new project: app, Dockerfile with the adapter, SAM template, compose, README."""
     from scaffold import console, plan, render
 
-    draft = RequestDraft(destination=destination, framework=framework, name=name, port=port,
-                         arch=arch, auth=auth, stream=stream, memory=memory, timeout=timeout,
-                         async_init=async_init)
+    draft = RequestDraft(
+        destination=destination,
+        framework=framework,
+        name=name,
+        port=port,
+        arch=arch,
+        auth=auth,
+        stream=stream,
+        memory=memory,
+        timeout=timeout,
+        async_init=async_init,
+    )
     with _funnel():
         if destination is not None:
             render.check_destination(destination, overwrite=force)
+        if template is not None:
+            template = render.check_template(template)
         if not no_input and sys.stdin.isatty():
             from scaffold import prompts
 
@@ -114,8 +136,10 @@ def new(  # noqa: PLR0913 - one parameter per flag is the CLI's contract
                 )
             draft = RequestDraft(**{**draft.__dict__, "framework": "echo"})
         request = plan.build_request(draft)
-        result = render.render(request, dry_run=dry_run, overwrite=force)
+        result = render.render(request, dry_run=dry_run, overwrite=force, template=template)
         console.render_summary(result)
+        for message in result.warnings:
+            console.warn(message)
 
 
 @app.command("list")
@@ -127,13 +151,137 @@ def list_command(
     from scaffold.blueprints import BLUEPRINTS
 
     if as_json:
-        console.emit_json([
-            {"name": bp.framework.value, "language": bp.language, "title": bp.title,
-             "description": bp.description}
-            for bp in BLUEPRINTS
-        ])
+        console.emit_json(
+            [
+                {
+                    "name": bp.framework.value,
+                    "language": bp.language,
+                    "title": bp.title,
+                    "description": bp.description,
+                }
+                for bp in BLUEPRINTS
+            ]
+        )
     else:
         console.blueprint_table(BLUEPRINTS)
+
+
+@app.command()
+def update(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="The generated project (default: the current folder).",
+            metavar="PATH",
+            show_default=False,
+        ),
+    ] = Path(),
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Template version to update to, e.g. 1.2.0 (default: newest).",
+            metavar="VERSION",
+            show_default=False,
+        ),
+    ] = None,
+    no_input: Annotated[
+        bool,
+        typer.Option(
+            "--no-input",
+            "--yes",
+            "-y",
+            help="Never prompt; new questions of the newer template get defaults.",
+        ),
+    ] = False,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            help="Update from this template (folder or git URL) instead of the one "
+            "recorded in .copier-answers.yml.",
+            metavar="SRC",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Update a generated project to a newer template version, keeping your edits."""
+    from scaffold import console
+    from scaffold import update as updating
+
+    with _funnel():
+        interactive = not no_input and sys.stdin.isatty()
+        result = updating.update_project(path, to=to, interactive=interactive, template=template)
+        console.update_summary(result)
+        if result.conflicts:
+            raise updating.conflicts_error(result)
+
+
+# --- the Lambda path locally: invoke and serve, both through RIE ------------------------------
+_ENDPOINT_HELP = "RIE's address (the project's `lambda` service publishes :9000)."
+
+
+@app.command()
+def invoke(
+    target: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[METHOD] PATH",
+            show_default=False,
+            help="Method (GET, or POST with -d) and path with query: `invoke PUT /echo?x=1`.",
+        ),
+    ] = None,
+    endpoint: Annotated[str, typer.Option(help=_ENDPOINT_HELP)] = "http://127.0.0.1:9000",
+    header: Annotated[
+        list[str] | None, typer.Option("--header", "-H", help="'Name: value'; repeatable.")
+    ] = None,
+    data: Annotated[
+        str | None, typer.Option("--data", "-d", help="Body text, @FILE or @- (stdin).")
+    ] = None,
+    event: Annotated[
+        Path | None, typer.Option("--event", help="Send this Function URL event file as it is.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the function's JSON answer instead of HTTP.")
+    ] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the answer.")] = 60.0,
+) -> None:
+    """Send one Function URL event to the function behind RIE and print the app's answer."""
+    import time
+
+    from scaffold import console, invocation, rie_client
+
+    with _funnel():
+        request = invocation.event_from_args(
+            target or (), headers=header or (), data=data, event_file=event
+        )
+        started = time.monotonic()
+        answer = rie_client.invoke(request, endpoint=endpoint, timeout=timeout)
+        console.invoked(endpoint, (time.monotonic() - started) * 1000, streamed=answer.streamed)
+        if as_json:
+            console.emit_json(answer.raw)
+        else:
+            console.http_response(answer.status, answer.headers, answer.cookies, answer.body)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 9080,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    endpoint: Annotated[str, typer.Option(help=_ENDPOINT_HELP)] = "http://127.0.0.1:9000",
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each answer.")] = 60.0,
+) -> None:
+    """Serve a local Function URL: each HTTP request becomes an event for RIE, and back."""
+    from scaffold import console
+    from scaffold import serve as server
+
+    with _funnel():
+        httpd = server.make_server(
+            host=host, port=port, endpoint=endpoint, timeout=timeout, log=console.request_log
+        )
+        bound_host, bound_port = httpd.server_address[:2]
+        console.serving(f"http://{bound_host!s}:{bound_port}", endpoint)
+        server.serve_until_stopped(httpd)
+        console.stopped()
 
 
 def main() -> None:

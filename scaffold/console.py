@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -17,6 +17,9 @@ from rich.tree import Tree
 from scaffold.blueprints import Blueprint, get_blueprint
 from scaffold.errors import ScaffoldError
 from scaffold.models import AuthType, RenderResult
+
+if TYPE_CHECKING:
+    from scaffold.update import UpdateResult
 
 
 @cache
@@ -102,15 +105,93 @@ def render_summary(result: RenderResult) -> None:
     out.print(f"{verb} {len(result.files)} files:")
     out.print(file_tree(str(request.destination), result.files))
     if request.auth is AuthType.NONE:
-        warn("the Function URL uses AuthType NONE: anyone on the internet who knows the URL "
-             "can call it. Use --auth AWS_IAM to require signed requests.")
+        warn(
+            "the Function URL uses AuthType NONE: anyone on the internet who knows the URL "
+            "can call it. Use --auth AWS_IAM to require signed requests."
+        )
     if result.dry_run:
         out.print("Dry run: nothing was written.")
         return
-    steps = "\n".join((
-        f"cd {escape(str(request.destination))}",
-        "make run      # the app natively on its port",
-        "make up       # the container with docker compose",
-        "make deploy   # sam build && sam deploy --guided",
-    ))
+    steps = "\n".join(
+        (
+            f"cd {escape(str(request.destination))}",
+            "make run      # the app natively on its port",
+            "make up       # the container with docker compose",
+            "make deploy   # sam build && sam deploy --guided",
+        )
+    )
     out.print(Panel(steps, title="Next steps", title_align="left", expand=False))
+
+
+def http_response(
+    status: int, headers: Sequence[tuple[str, str]], cookies: Sequence[str], body: bytes
+) -> None:
+    """Write an HTTP answer to stdout like ``curl -i``: status line, headers, blank line, body."""
+    from http import HTTPStatus
+
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = ""
+    lines = [f"HTTP/1.1 {status} {reason}".rstrip()]
+    lines += [f"{name}: {value}" for name, value in headers]
+    lines += [f"set-cookie: {cookie}" for cookie in cookies]
+    out = sys.stdout.buffer
+    out.write(("\n".join(lines) + "\n\n").encode("utf-8"))
+    out.write(body)
+    if body and not body.endswith(b"\n") and sys.stdout.isatty():
+        out.write(b"\n")
+    out.flush()
+
+
+def invoked(endpoint: str, elapsed_ms: float, *, streamed: bool) -> None:
+    """Say on stderr where the answer came from and how long it took."""
+    mode = ", response stream" if streamed else ""
+    _stderr().print(
+        f"[dim]answered by {escape(endpoint)} in {elapsed_ms:.0f} ms{mode}[/]", soft_wrap=True
+    )
+
+
+def serving(url: str, endpoint: str) -> None:
+    """Announce the local Function URL server."""
+    _stderr().print(
+        f"[bold]Serving[/] {escape(url)} [dim]->[/] RIE at {escape(endpoint)}  "
+        "[dim](Ctrl-C to stop)[/]",
+        soft_wrap=True,
+    )
+
+
+def request_log(line: str) -> None:
+    """Log one served request on stderr, as one plain line."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def stopped() -> None:
+    """Say that the server stopped."""
+    _stderr().print("Stopped.")
+
+
+def update_summary(result: UpdateResult) -> None:
+    """Show the versions, the changed files (conflicts marked) and what to do next."""
+    out = _stderr()
+    old = result.old_version or "an unrecorded version"
+    new = result.new_version or "an unrecorded version"
+    if old == new:
+        out.print(f"Template version {escape(new)} kept for {escape(str(result.project))}")
+    else:
+        out.print(f"Updated {escape(str(result.project))} from {escape(old)} to {escape(new)}")
+    for message in result.warnings:
+        warn(message)
+    if not result.changed:
+        out.print("Nothing changed: the project is up to date.")
+        return
+    conflicts = set(result.conflicts)
+    labels = [f"{name}  <- conflict" if name in conflicts else name for name in result.changed]
+    out.print(f"{len(result.changed)} files changed:")
+    out.print(file_tree(str(result.project), labels))
+    if not conflicts:
+        out.print(
+            f"Review with `git diff`, then commit, e.g. `git add -A && git commit -m "
+            f'"chore: update the template to {escape(new)}"`.'
+        )
