@@ -20,7 +20,7 @@ def _median_ms(argv: list[str], runs: int) -> float:
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(argv, capture_output=True, check=True)  # noqa: S603
+        subprocess.run(argv, capture_output=True, check=True)
         samples.append((time.perf_counter() - started) * 1000)
     return statistics.median(samples)
 
@@ -33,7 +33,7 @@ def _imports_copier(args: list[str]) -> bool:
         "except SystemExit:\n    pass\n"
         "print('copier' in sys.modules)"
     )
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     return result.stdout.strip().endswith("True")
@@ -48,20 +48,29 @@ def main() -> None:
     print(f"CLI start, median of {runs} runs")
     for args in (["--version"], ["--help"], ["list", "--json"]):
         copier = "imports copier" if _imports_copier(args) else "no copier import"
-        print(f"  lambda-scaffold {' '.join(args):<12} {_median_ms(cli + args, runs):7.1f} ms  "
-              f"({copier})")
+        print(
+            f"  lambda-scaffold {' '.join(args):<12} {_median_ms(cli + args, runs):7.1f} ms  "
+            f"({copier})"
+        )
     print(f"render (in-process, median of {runs} runs; the first includes importing copier)")
     with tempfile.TemporaryDirectory() as scratch:
         for framework in Framework:
             samples = []
             for run in range(runs):
                 started = time.perf_counter()
-                generate(ProjectRequest(destination=Path(scratch) / f"{framework}-{run}",
-                                        framework=framework, name="bench"))
+                generate(
+                    ProjectRequest(
+                        destination=Path(scratch) / f"{framework}-{run}",
+                        framework=framework,
+                        name="bench",
+                    )
+                )
                 samples.append((time.perf_counter() - started) * 1000)
             files = sum(1 for p in (Path(scratch) / f"{framework}-0").rglob("*") if p.is_file())
-            print(f"  {framework.value:<8} first {samples[0]:7.1f} ms  median "
-                  f"{statistics.median(samples):7.1f} ms  ({files} files)")
+            print(
+                f"  {framework.value:<8} first {samples[0]:7.1f} ms  median "
+                f"{statistics.median(samples):7.1f} ms  ({files} files)"
+            )
 
 
 if __name__ == "__main__":

@@ -95,7 +95,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not support.REQUIRE_TOOLCHAINS or exitstatus != 0:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if reporter is None:
+        return
+    skipped = reporter.stats.get("skipped", [])
     if skipped:
         reporter.write_line(
             f"{len(skipped)} test(s) skipped, but "

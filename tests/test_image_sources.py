@@ -120,12 +120,12 @@ def test_interpreted_image_installs_and_starts(
             cwd=context,
             timeout=600,
         )
-    command = _cmd(project / "Dockerfile")
+    start = _cmd(project / "Dockerfile")
     env = {
         "PORT": str(support.free_port()),
         "NODE_ENV": "production",
         "PATH": f"{venv / 'bin'}:{os.environ['PATH']}",
     }
-    with support.running(command, cwd=context, env=env, log=tmp_path / "app.log") as process:
+    with support.running(start, cwd=context, env=env, log=tmp_path / "app.log") as process:
         support.wait_http(f"http://127.0.0.1:{env['PORT']}/healthz", timeout=60, process=process)
         assert support.http("GET", f"http://127.0.0.1:{env['PORT']}/").status == 200
