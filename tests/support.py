@@ -14,8 +14,10 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 REQUIRE_TOOLCHAINS = os.environ.get("LAMBDA_SCAFFOLD_REQUIRE_TOOLCHAINS") == "1"
 
@@ -161,3 +163,15 @@ def stream_lines(url: str, *, timeout: float) -> list[tuple[str, float]]:
                 break
             arrivals.append((line.decode().rstrip("\n"), time.monotonic()))
     return arrivals
+
+
+def said(result: Any) -> str:
+    """A CLI result's stderr with rich's line wrapping undone."""
+    return " ".join(str(result.stderr).split())
+
+
+def answers_of(project: Path) -> dict[str, object]:
+    """The parsed .copier-answers.yml of a rendered project."""
+    data = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert isinstance(data, dict)
+    return data

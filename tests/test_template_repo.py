@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import Result
 
 import scaffold
@@ -20,23 +19,13 @@ from scaffold.blueprints import (
     normalize_source,
     release_tag,
 )
+from tests import support
 from tests.gitrepo import REPO, copy_template, git, init_and_commit, snapshot, template_repo
 
 Cli = Callable[..., Result]
 FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
 COPIER = Path(sys.executable).with_name("copier")
 RECORDED = ("_src_path:", "_commit:")
-
-
-def _said(result: Result) -> str:
-    """stderr with rich's line wrapping undone."""
-    return " ".join(result.stderr.split())
-
-
-def _answers(project: Path) -> dict[str, object]:
-    data = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    assert isinstance(data, dict)
-    return data
 
 
 def _without_source(files: dict[str, bytes]) -> dict[str, bytes]:
@@ -61,15 +50,15 @@ def test_plain_copier_renders_what_new_renders(cli: Cli, tmp_path: Path, framewo
     made = cli("new", str(ours), "-f", framework, "--name", "demo", "-y")
     assert made.exit_code == 0, made.output
     assert _without_source(snapshot(plain)) == _without_source(snapshot(ours))
-    assert _answers(plain)["_src_path"] == str(repo)
-    assert _answers(plain)["_commit"] == "v1.0.0"
+    assert support.answers_of(plain)["_src_path"] == str(repo)
+    assert support.answers_of(plain)["_commit"] == "v1.0.0"
 
 
 def test_bundled_projects_name_the_release(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(TEMPLATE_REPO_ENV, raising=False)
     result = cli("new", "demo", "-f", "echo", "-y")
     assert result.exit_code == 0, result.output
-    answers = _answers(Path("demo"))
+    answers = support.answers_of(Path("demo"))
     assert answers["_src_path"] == TEMPLATE_REPO
     assert answers.get("_commit") == release_tag(scaffold.__version__)
     assert "lambda-scaffold-" not in (Path("demo") / ".copier-answers.yml").read_text()
@@ -83,7 +72,7 @@ def test_the_environment_names_a_fork(
     monkeypatch.setenv(TEMPLATE_REPO_ENV, "../fork")  # relative to the cwd, tmp_path/work
     result = cli("new", "demo", "-f", "echo", "-y")
     assert result.exit_code == 0, result.output
-    assert _answers(Path("demo"))["_src_path"] == str(fork)
+    assert support.answers_of(Path("demo"))["_src_path"] == str(fork)
 
 
 @pytest.mark.parametrize(
@@ -115,7 +104,7 @@ def test_new_from_a_custom_template_records_it(cli: Cli, tmp_path: Path) -> None
     template_repo(tmp_path / "template")
     result = cli("new", "demo", "-f", "echo", "-y", "--template", "../template")
     assert result.exit_code == 0, result.output
-    answers = _answers(Path("demo"))
+    answers = support.answers_of(Path("demo"))
     assert answers["_src_path"] == str(tmp_path / "template")
     assert answers["_commit"] == "v1.1.0"
     assert (Path("demo") / "CONTRIBUTING.md").is_file()
@@ -125,7 +114,7 @@ def test_a_plain_folder_template_renders_but_warns(cli: Cli, tmp_path: Path) -> 
     template = copy_template(tmp_path / "template")
     result = cli("new", "demo", "-f", "echo", "-y", "--template", str(template))
     assert result.exit_code == 0, result.output
-    assert "cannot update this project" in _said(result)
+    assert "cannot update this project" in support.said(result)
 
 
 def test_copier_warnings_are_shown(cli: Cli, tmp_path: Path) -> None:
@@ -135,7 +124,7 @@ def test_copier_warnings_are_shown(cli: Cli, tmp_path: Path) -> None:
     (template / "blueprints" / "echo" / "template" / "EXTRA.md").write_text("draft\n")
     result = cli("new", "demo", "-f", "echo", "-y", "--template", str(template))
     assert result.exit_code == 0, result.output
-    assert "Dirty template changes included automatically" in _said(result)
+    assert "Dirty template changes included automatically" in support.said(result)
     assert (Path("demo") / "EXTRA.md").is_file()
 
 
@@ -182,8 +171,8 @@ def test_unfit_template_is_refused_and_nothing_written(cli: Cli, tmp_path: Path,
     result = cli("new", "demo", "-f", "echo", "-y", "--template", str(template))
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit)
-    assert words in _said(result)
-    assert "hint:" in _said(result)
+    assert words in support.said(result)
+    assert "hint:" in support.said(result)
     assert "Traceback" not in result.output
     assert list(Path.cwd().iterdir()) == []
 
@@ -192,8 +181,8 @@ def test_template_git_url_that_fails(cli: Cli, tmp_path: Path) -> None:
     url = (tmp_path / "nothing.git").as_uri()
     result = cli("new", "demo", "-f", "echo", "-y", "--template", url)
     assert result.exit_code == 1, result.output
-    assert "git could not fetch the template" in _said(result)
-    assert "git ls-remote" in _said(result)
+    assert "git could not fetch the template" in support.said(result)
+    assert "git ls-remote" in support.said(result)
     assert not Path("demo").exists()
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pexpect
 import pytest
-import yaml
 from typer.testing import Result
 
 import scaffold
@@ -18,6 +17,7 @@ from scaffold import Framework, ProjectRequest, generate
 from scaffold.blueprints import TEMPLATE_REPO_ENV, release_tag
 from scaffold.errors import InvalidAnswerError
 from scaffold.update import normalize_version
+from tests import support
 from tests.gitrepo import (
     NEW_FILE,
     NEW_LWA,
@@ -31,17 +31,6 @@ from tests.gitrepo import (
 
 Cli = Callable[..., Result]
 ROUTE_COMMENT = "\t// orders: GET /orders lists the open orders\n"
-
-
-def _said(result: Result) -> str:
-    """stderr with rich's line wrapping undone."""
-    return " ".join(result.stderr.split())
-
-
-def _answers(project: Path) -> dict[str, object]:
-    data = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    assert isinstance(data, dict)
-    return data
 
 
 def _adapter_tags(project: Path) -> list[str]:
@@ -76,7 +65,7 @@ def project(repo: Path, tmp_path: Path) -> Path:
 
 
 def test_update_keeps_edits_and_brings_the_new_version(cli: Cli, project: Path) -> None:
-    assert _answers(project)["_commit"] == "v1.0.0"
+    assert support.answers_of(project)["_commit"] == "v1.0.0"
     assert _adapter_tags(project) == [OLD_LWA]
     _add_route_comment(project)
     result = cli("update", str(project))
@@ -84,8 +73,8 @@ def test_update_keeps_edits_and_brings_the_new_version(cli: Cli, project: Path) 
     assert ROUTE_COMMENT in (project / "main.go").read_text()
     assert _adapter_tags(project) == [NEW_LWA]
     assert (project / NEW_FILE).is_file()
-    assert _answers(project)["_commit"] == "v1.1.0"
-    said = _said(result)
+    assert support.answers_of(project)["_commit"] == "v1.1.0"
+    said = support.said(result)
     assert "from v1.0.0 to v1.1.0" in said
     assert "Dockerfile" in said
     assert NEW_FILE in said
@@ -99,7 +88,7 @@ def test_update_to_a_chosen_version(cli: Cli, repo: Path, project: Path, version
     git("tag", "v2.0.0", cwd=repo)
     result = cli("update", str(project), "--to", version, "--no-input")
     assert result.exit_code == 0, result.output
-    assert _answers(project)["_commit"] == "v1.1.0"
+    assert support.answers_of(project)["_commit"] == "v1.1.0"
     assert (project / NEW_FILE).is_file()
     assert not (project / "LATER.md").exists()
 
@@ -111,7 +100,7 @@ def test_conflicting_edit_is_reported_by_file(cli: Cli, project: Path) -> None:
     _add_route_comment(project)
     result = cli("update", str(project))
     assert result.exit_code == 1, result.output
-    said = _said(result)
+    said = support.said(result)
     assert "1 file(s) have conflicts: Dockerfile" in said
     assert "hint:" in said
     text = dockerfile.read_text()
@@ -135,9 +124,9 @@ def test_project_in_a_subfolder_of_a_repository(cli: Cli, repo: Path, tmp_path: 
     result = cli("update", str(destination))
     assert result.exit_code == 0, result.output
     assert (destination / NEW_FILE).is_file()
-    assert _answers(destination)["_commit"] == "v1.1.0"
-    assert "services/demo/Dockerfile" not in _said(result)
-    assert "Dockerfile" in _said(result)
+    assert support.answers_of(destination)["_commit"] == "v1.1.0"
+    assert "services/demo/Dockerfile" not in support.said(result)
+    assert "Dockerfile" in support.said(result)
 
 
 @pytest.mark.parametrize("change", ["untracked", "modified", "staged"])
@@ -151,7 +140,7 @@ def test_dirty_work_tree_is_refused(cli: Cli, project: Path, change: str) -> Non
     before = snapshot(project)
     result = cli("update", str(project))
     assert result.exit_code == 1, result.output
-    said = _said(result)
+    said = support.said(result)
     assert "uncommitted changes" in said
     assert "untracked files count" in said
     assert snapshot(project) == before
@@ -161,14 +150,14 @@ def test_a_folder_without_answers_is_not_a_project(cli: Cli) -> None:
     Path("plain").mkdir()
     result = cli("update", "plain")
     assert result.exit_code == 2, result.output
-    assert "is not a generated project: it has no .copier-answers.yml" in _said(result)
-    assert "hint:" in _said(result)
+    assert "is not a generated project: it has no .copier-answers.yml" in support.said(result)
+    assert "hint:" in support.said(result)
 
 
 def test_a_missing_folder_is_refused(cli: Cli) -> None:
     result = cli("update", "nowhere")
     assert result.exit_code == 2, result.output
-    assert "is not a folder" in _said(result)
+    assert "is not a folder" in support.said(result)
 
 
 def test_a_project_outside_git_is_refused(cli: Cli, repo: Path, tmp_path: Path) -> None:
@@ -178,8 +167,8 @@ def test_a_project_outside_git_is_refused(cli: Cli, repo: Path, tmp_path: Path) 
     before = snapshot(destination)
     result = cli("update", str(destination))
     assert result.exit_code == 1, result.output
-    assert "is not in a git repository" in _said(result)
-    assert "git init" in _said(result)
+    assert "is not in a git repository" in support.said(result)
+    assert "git init" in support.said(result)
     assert snapshot(destination) == before
 
 
@@ -188,16 +177,16 @@ def test_downgrade_is_refused(cli: Cli, project: Path) -> None:
     commit_all(project, "chore: update the template")
     result = cli("update", str(project), "--to", "1.0.0")
     assert result.exit_code == 1, result.output
-    assert "downgrading" in _said(result)
-    assert "--to" in _said(result)
+    assert "downgrading" in support.said(result)
+    assert "--to" in support.said(result)
 
 
 def test_unknown_version_is_a_clear_error(cli: Cli, project: Path) -> None:
     result = cli("update", str(project), "--to", "9.9.9")
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    assert "has no such version" in _said(result)
-    assert "git ls-remote --tags" in _said(result)
+    assert "has no such version" in support.said(result)
+    assert "git ls-remote --tags" in support.said(result)
 
 
 def test_answers_without_a_version(cli: Cli, project: Path) -> None:
@@ -208,7 +197,7 @@ def test_answers_without_a_version(cli: Cli, project: Path) -> None:
     commit_all(project, "chore: answers of a dev build")
     result = cli("update", str(project))
     assert result.exit_code == 1, result.output
-    said = _said(result)
+    said = support.said(result)
     assert "cannot obtain old template references" in said
     assert "_commit: vX.Y.Z" in said
 
@@ -225,16 +214,16 @@ def test_bundled_project_updates_from_the_recorded_repository(
     made = cli("new", "demo", "-f", "echo", "-y")
     assert made.exit_code == 0, made.output
     project = Path("demo")
-    assert _answers(project)["_src_path"] == str(repo)
-    assert _answers(project)["_commit"] == tag
+    assert support.answers_of(project)["_src_path"] == str(repo)
+    assert support.answers_of(project)["_commit"] == tag
     init_and_commit(project)
     _add_route_comment(project)
     result = cli("update", "demo")
     assert result.exit_code == 0, result.output
-    assert "conflict" not in _said(result)
+    assert "conflict" not in support.said(result)
     assert ROUTE_COMMENT in (project / "main.go").read_text()
     assert _adapter_tags(project) == [NEW_LWA]
-    assert _answers(project)["_commit"] == f"v{major + 1}.0.0"
+    assert support.answers_of(project)["_commit"] == f"v{major + 1}.0.0"
 
 
 def test_update_from_another_template_source(
@@ -245,8 +234,8 @@ def test_update_from_another_template_source(
     _add_route_comment(project)
     result = cli("update", str(project), "--template", str(fork))
     assert result.exit_code == 0, result.output
-    assert _answers(project)["_src_path"] == str(fork)
-    assert _answers(project)["_commit"] == "v1.1.0"
+    assert support.answers_of(project)["_src_path"] == str(fork)
+    assert support.answers_of(project)["_commit"] == "v1.1.0"
     assert ROUTE_COMMENT in (project / "main.go").read_text()
     flags = [line for line in git("ls-files", "-v", cwd=project).splitlines() if line[0] == "h"]
     assert flags == [], "the answers file is still --assume-unchanged"
@@ -259,7 +248,7 @@ def test_failed_update_from_another_source_restores_the_answers(
     before = snapshot(project)
     result = cli("update", str(project), "--template", (tmp_path / "gone.git").as_uri())
     assert result.exit_code == 1, result.output
-    assert "git could not fetch the template" in _said(result)
+    assert "git could not fetch the template" in support.said(result)
     assert snapshot(project) == before
     assert git("status", "--porcelain", cwd=project) == ""
 
@@ -293,7 +282,7 @@ def test_new_questions_get_their_defaults_without_a_terminal(
     _ask_for_a_licence(repo)
     result = cli("update", str(project), "--no-input")
     assert result.exit_code == 0, result.output
-    assert _answers(project)["license"] == "MIT"
+    assert support.answers_of(project)["license"] == "MIT"
     assert (project / "LICENSE").read_text() == "MIT licence\n"
 
 
@@ -307,7 +296,7 @@ def test_new_questions_are_asked_on_a_terminal(repo: Path, project: Path) -> Non
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
-    assert _answers(project)["license"] == "Apache-2.0"
+    assert support.answers_of(project)["license"] == "Apache-2.0"
     assert (project / "LICENSE").read_text() == "Apache-2.0 licence\n"
 
 
@@ -333,7 +322,7 @@ def test_up_to_date_project_changes_nothing(cli: Cli, repo: Path, tmp_path: Path
     init_and_commit(destination)
     result = cli("update", str(destination))
     assert result.exit_code == 0, result.output
-    assert "Nothing changed" in _said(result)
+    assert "Nothing changed" in support.said(result)
     assert git("status", "--porcelain", cwd=destination) == ""
 
 
