@@ -7,15 +7,11 @@ from typing import Any, Final
 
 import yaml
 
-from scaffold.errors import ScaffoldError
+from scaffold.errors import AnswersFileError
 
 SOURCE_KEY: Final = "_src_path"
 COMMIT_KEY: Final = "_commit"
 _WIDE: Final = 10_000  # never fold a long URL or path onto a second line
-
-
-class AnswersFileError(ScaffoldError):
-    """Raised when an answers file cannot be read or is not a YAML mapping."""
 
 
 def load(path: Path) -> dict[str, Any]:

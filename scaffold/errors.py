@@ -50,3 +50,61 @@ class DestinationNotEmptyError(ScaffoldError):
 
 class RenderError(ScaffoldError):
     """Raised when the template cannot be rendered (broken or unsuitable template, disk error)."""
+
+
+class AnswersFileError(ScaffoldError):
+    """Raised when an answers file cannot be read or is not a YAML mapping."""
+
+
+class InvalidEventError(ScaffoldError, ValueError):
+    """Raised when a request cannot become an event, or an event file is not a 2.0 event."""
+
+    exit_code = EXIT_USAGE
+
+
+class GitError(ScaffoldError):
+    """Raised when git is missing or a git command fails unexpectedly."""
+
+
+class FunctionError(ScaffoldError):
+    """Raised when the function answered with an error object instead of a response."""
+
+
+class FunctionTimeoutError(FunctionError):
+    """Raised when RIE stopped the invocation after the function timeout."""
+
+
+class RuntimeExitError(FunctionError):
+    """Raised when the runtime (the app or the adapter) exited: RIE answers 502."""
+
+
+class BadAnswerError(ScaffoldError):
+    """Raised when the answer is neither a response, an error object nor a known message."""
+
+
+class RieUnreachableError(ScaffoldError):
+    """Raised when nothing answers at the RIE endpoint (refused, unknown host, timed out)."""
+
+
+class InvalidEndpointError(ScaffoldError, ValueError):
+    """Raised when the endpoint is not an http(s) URL."""
+
+    exit_code = EXIT_USAGE
+
+
+class ServeError(ScaffoldError):
+    """Raised when the local server cannot start (address in use, bad host)."""
+
+
+class NotAProjectError(ScaffoldError):
+    """Raised when the folder to update is missing or has no copier answers file."""
+
+    exit_code = EXIT_USAGE
+
+
+class WorkTreeError(ScaffoldError):
+    """Raised when the project is not in a git work tree, or that work tree has changes."""
+
+
+class ConflictsError(ScaffoldError):
+    """Raised (by the CLI, after the summary) when an update left merge conflicts."""

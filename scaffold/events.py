@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-from scaffold.errors import EXIT_USAGE, ScaffoldError
+from scaffold.errors import InvalidEventError
 
 Event = dict[str, Any]
 Header = tuple[str, str]
@@ -53,12 +53,6 @@ _REQUIRED: Final = (
     ("headers",),
     ("requestContext", "http", "method"),
 )
-
-
-class InvalidEventError(ScaffoldError, ValueError):
-    """Raised when a request cannot become an event, or an event file is not a 2.0 event."""
-
-    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from scaffold.errors import ScaffoldError
-
-
-class GitError(ScaffoldError):
-    """Raised when git is missing or a git command fails unexpectedly."""
+from scaffold.errors import GitError
 
 
 @dataclass(frozen=True)

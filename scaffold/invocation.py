@@ -7,7 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from scaffold.events import Event, Header, InvalidEventError, build_event, load_event
+from scaffold.errors import InvalidEventError
+from scaffold.events import Event, Header, build_event, load_event
 
 
 def parse_header(text: str) -> Header:

@@ -17,29 +17,18 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from scaffold.errors import ScaffoldError
+from scaffold.errors import (
+    BadAnswerError,
+    FunctionError,
+    FunctionTimeoutError,
+    RuntimeExitError,
+)
 
 Header = tuple[str, str]
 
 STREAM_DELIMITER: Final = b"\x00" * 8
 _TIMEOUT_PREFIX: Final = b"Task timed out after"
 _SNIPPET: Final = 200
-
-
-class FunctionError(ScaffoldError):
-    """Raised when the function answered with an error object instead of a response."""
-
-
-class FunctionTimeoutError(FunctionError):
-    """Raised when RIE stopped the invocation after the function timeout."""
-
-
-class RuntimeExitError(FunctionError):
-    """Raised when the runtime (the app or the adapter) exited: RIE answers 502."""
-
-
-class BadAnswerError(ScaffoldError):
-    """Raised when the answer is neither a response, an error object nor a known message."""
 
 
 @dataclass(frozen=True)

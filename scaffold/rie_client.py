@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from scaffold.errors import EXIT_USAGE, ScaffoldError
+from scaffold.errors import InvalidEndpointError, RieUnreachableError
 from scaffold.rie_answer import HttpResponse, decode_answer
 
 DEFAULT_ENDPOINT: Final = "http://127.0.0.1:9000"
@@ -20,16 +20,6 @@ DEFAULT_TIMEOUT: Final = 60.0
 _START_HINT: Final = (
     "start it with `make up` (or `docker compose up lambda`) in the project, or pass --endpoint"
 )
-
-
-class RieUnreachableError(ScaffoldError):
-    """Raised when nothing answers at the RIE endpoint (refused, unknown host, timed out)."""
-
-
-class InvalidEndpointError(ScaffoldError, ValueError):
-    """Raised when the endpoint is not an http(s) URL."""
-
-    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Final
 
-from scaffold.errors import ScaffoldError
+from scaffold.errors import ScaffoldError, ServeError
 from scaffold.events import Header, Origin, build_event
 from scaffold.rie_answer import HttpResponse
 from scaffold.rie_client import DEFAULT_TIMEOUT, invocation_url, invoke
@@ -39,10 +39,6 @@ HOP_BY_HOP: Final = frozenset(
 )
 _NO_BODY: Final = frozenset({204, 304})  # RFC 9110: no body, and 204 has no Content-Length
 _METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-
-
-class ServeError(ScaffoldError):
-    """Raised when the local server cannot start (address in use, bad host)."""
 
 
 class _BadRequestError(Exception):

@@ -15,25 +15,16 @@ from typing import Any, Final
 
 from scaffold import answers, gitutil, render
 from scaffold.blueprints import ANSWERS_FILE
-from scaffold.errors import EXIT_USAGE, InvalidAnswerError, ScaffoldError
+from scaffold.errors import (
+    ConflictsError,
+    InvalidAnswerError,
+    NotAProjectError,
+    WorkTreeError,
+)
 
 # The labels copier 9.19 gives `git merge-file` for inline conflicts (copier/_main.py).
 CONFLICT_MARKERS: Final = (b"<<<<<<< before updating", b">>>>>>> after updating")
 _LISTED: Final = 5
-
-
-class NotAProjectError(ScaffoldError):
-    """Raised when the folder to update is missing or has no copier answers file."""
-
-    exit_code = EXIT_USAGE
-
-
-class WorkTreeError(ScaffoldError):
-    """Raised when the project is not in a git work tree, or that work tree has changes."""
-
-
-class ConflictsError(ScaffoldError):
-    """Raised (by the CLI, after the summary) when an update left merge conflicts."""
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,14 @@ from typing import Any
 
 import pytest
 
-from scaffold.events import (
+from scaffold.errors import (
+    BadAnswerError,
+    FunctionError,
+    FunctionTimeoutError,
     InvalidEventError,
+    RuntimeExitError,
+)
+from scaffold.events import (
     Origin,
     build_event,
     encode_body,
@@ -26,10 +32,6 @@ from scaffold.events import (
 )
 from scaffold.invocation import event_from_args, guess_content_type, parse_header, split_target
 from scaffold.rie_answer import (
-    BadAnswerError,
-    FunctionError,
-    FunctionTimeoutError,
-    RuntimeExitError,
     decode_answer,
 )
 

@@ -25,13 +25,9 @@ from typer.testing import Result
 
 from scaffold import Framework, ProjectRequest, generate
 from scaffold.blueprints import BLUEPRINTS
+from scaffold.errors import FunctionError, FunctionTimeoutError, RuntimeExitError
 from scaffold.events import build_event, load_event
-from scaffold.rie_answer import (
-    FunctionError,
-    FunctionTimeoutError,
-    RuntimeExitError,
-    decode_answer,
-)
+from scaffold.rie_answer import decode_answer
 from scaffold.rie_client import invoke, post_event
 from tests import lambda_binaries as binaries
 from tests import lambda_chain as lc
