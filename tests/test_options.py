@@ -60,7 +60,9 @@ def _check_consistency(
     assert lambda_env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == str(memory)
     port = int(env["PORT"])
     assert compose["services"]["web"]["ports"] == [f"{port}:{port}"]
-    assert compose["services"]["lambda"]["ports"] == ["9000:8080"]
+    lambda_port = 9002 if port == 9000 else 9000
+    assert compose["services"]["lambda"]["ports"] == [f"{lambda_port}:8080"]
+    assert f"http://localhost:{lambda_port}/2015-03-31" in (project / "Makefile").read_text()
 
     makefile = (project / "Makefile").read_text()
     assert f"PLATFORM := {PLATFORM[arch]}" in makefile
@@ -103,6 +105,15 @@ def test_every_combination_is_consistent_and_lint_clean(
         [cfn_lint, *templates], capture_output=True, text=True, timeout=600, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_app_port_9000_moves_the_local_lambda_port(render_project: Render) -> None:
+    project = render_project("express", name="nine", port=9000)
+    _check_consistency(project, "x86_64", "NONE", False, False, 512, 30)
+    compose = yaml.safe_load((project / "docker-compose.yml").read_text())
+    host_ports = [p.split(":")[0] for s in compose["services"].values() for p in s["ports"]]
+    assert len(host_ports) == len(set(host_ports)) == 2
+    assert "--endpoint http://127.0.0.1:9002" in (project / "README.md").read_text()
 
 
 def test_streaming_lengthens_the_default_timeout(cli: Callable[..., Any]) -> None:
