@@ -49,6 +49,10 @@ APPS: Final = Path(__file__).resolve().parent / "apps"
 Mode = Literal["A", "B"]
 
 
+# A shell in a private mount namespace: what it bind-mounts on /opt nobody else sees.
+_PRIVATE_MOUNT_SHELL = ["unshare", "-m", "--propagation", "private", "sh", "-c"]
+
+
 @cache
 def mount_namespace_available() -> bool:
     """Tell whether mode A works: a private mount namespace with a bind mount on /opt."""
@@ -57,16 +61,7 @@ def mount_namespace_available() -> bool:
     with tempfile.TemporaryDirectory() as probe:
         try:
             result = subprocess.run(
-                [
-                    "unshare",
-                    "-m",
-                    "--propagation",
-                    "private",
-                    "sh",
-                    "-c",
-                    'mount --bind "$0" /opt',
-                    probe,
-                ],
+                [*_PRIVATE_MOUNT_SHELL, 'mount --bind "$0" /opt', probe],
                 capture_output=True,
                 timeout=10,
                 check=False,
@@ -214,12 +209,7 @@ def chain_argv(
         (opt / "extensions").mkdir(parents=True, exist_ok=True)
         shutil.copy2(adapter, opt / "extensions" / "lambda-adapter")
         return [
-            "unshare",
-            "-m",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
+            *_PRIVATE_MOUNT_SHELL,
             'mount --bind "$0" /opt && exec "$@"',
             str(opt),
             *rie,
