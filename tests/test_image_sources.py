@@ -120,6 +120,13 @@ def test_interpreted_image_installs_and_starts(
             cwd=context,
             timeout=600,
         )
+    if framework == "flask":
+        frozen = support.run([str(venv / "bin" / "pip"), "freeze"], cwd=context).stdout
+        pinned = (context / "requirements.txt").read_text()
+        installed = {line.lower() for line in frozen.split() if "==" in line}
+        assert installed == {line.lower() for line in pinned.split() if "==" in line}, (
+            "requirements.txt must pin every installed package, and only those"
+        )
     start = _cmd(project / "Dockerfile")
     env = {
         "PORT": str(support.free_port()),
