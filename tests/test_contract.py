@@ -164,3 +164,30 @@ def test_copier_and_cli_validators_agree(
     template_copy: Path, tmp_path: Path, key: str, value: Any
 ) -> None:
     assert _copier_accepts(template_copy, tmp_path, **{key: value}) == _we_accept(key, value)
+
+
+@pytest.mark.parametrize(
+    ("framework", "module", "pin"),
+    [
+        ("echo", "github.com/labstack/echo/v4", "echo_version"),
+        ("gin", "github.com/gin-gonic/gin", "gin_version"),
+    ],
+)
+def test_go_lock_files_match_the_pins(
+    template_copy: Path, framework: str, module: str, pin: str
+) -> None:
+    version = PINS[pin]["default"]
+    go_sum = (template_copy / "blueprints" / framework / "template" / "go.sum").read_text()
+    assert f"{module} {version} h1:" in go_sum, (
+        f"go.sum has no {module} {version}: after changing {pin} in copier.yml, regenerate "
+        "go.mod and go.sum (see RELEASING.md, 'Changing a pinned version')"
+    )
+
+
+def test_node_and_python_locks_use_the_pins(template_copy: Path) -> None:
+    express = template_copy / "blueprints" / "express" / "template"
+    assert '"express": "{{ express_version }}"' in (express / "package.json.jinja").read_text()
+    assert "express-{{ express_version }}.tgz" in (express / "package-lock.json.jinja").read_text()
+    flask = (template_copy / "blueprints/flask/template/requirements.txt.jinja").read_text()
+    assert "flask=={{ flask_version }}" in flask
+    assert "gunicorn=={{ gunicorn_version }}" in flask
