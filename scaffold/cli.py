@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from scaffold.errors import EXIT_INTERRUPTED, MissingAnswerError, ScaffoldError
-from scaffold.models import RequestDraft
+from scaffold.models import Framework, RequestDraft
 
 app = typer.Typer(
     name="lambda-scaffold",
@@ -134,7 +135,7 @@ def new(
                     "no framework was given and there is no terminal to ask on",
                     hint="pass --framework echo|gin|flask|express, or --no-input for defaults",
                 )
-            draft = RequestDraft(**{**draft.__dict__, "framework": "echo"})
+            draft = replace(draft, framework=Framework.ECHO.value)
         request = plan.build_request(draft)
         result = render.render(request, dry_run=dry_run, overwrite=force, template=template)
         console.render_summary(result)

@@ -27,11 +27,6 @@ def _stderr() -> Console:
     return Console(stderr=True, highlight=False)
 
 
-def info(message: str) -> None:
-    """Print a plain line for a human."""
-    _stderr().print(escape(message))
-
-
 def warn(message: str) -> None:
     """Print a warning that stands out."""
     _stderr().print(f"[bold yellow]warning:[/] {escape(message)}")
