@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -224,6 +225,15 @@ def _request(
     )
 
 
+def _first_log_line(gateway: tuple[str, int, list[str]]) -> str:
+    """The server logs a request after its response is sent: wait for the line, at most 5 s."""
+    deadline = time.monotonic() + 5
+    while not gateway[2] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert gateway[2], "the server logged no request"
+    return gateway[2][0]
+
+
 def test_serve_maps_the_answer_to_http(rie: FakeRie, gateway: tuple[str, int, list[str]]) -> None:
     rie.reply(
         _lwa(
@@ -259,7 +269,7 @@ def test_serve_maps_the_answer_to_http(rie: FakeRie, gateway: tuple[str, int, li
     assert event["isBase64Encoded"] is True
     assert event["rawPath"] == "/upload"
     assert event["headers"]["x-forwarded-proto"] == "http"
-    assert gateway[2] and '"POST /upload?x=1" 200' in gateway[2][0]
+    assert '"POST /upload?x=1" 200' in _first_log_line(gateway)
 
 
 def test_serve_sends_no_body_with_204(rie: FakeRie, gateway: tuple[str, int, list[str]]) -> None:
@@ -277,7 +287,7 @@ def test_serve_answers_502_on_function_errors(
     response = _request(gateway, "GET", "/slow")
     assert response.status == 502
     assert b"timed out" in response.body
-    assert "502" in gateway[2][0]
+    assert "502" in _first_log_line(gateway)
 
 
 def test_serve_answers_502_when_rie_is_down() -> None:
