@@ -38,13 +38,13 @@ class Blueprint:
 
 BLUEPRINTS: Final[tuple[Blueprint, ...]] = (
     Blueprint(
-        Framework.ECHO, "Go", "Go Echo", "Echo v4 HTTP server compiled to a static binary on Alpine"
+        Framework.ECHO, "Go", "Go Echo", "Echo v4 HTTP server: one static binary, no OS in the image"
     ),
     Blueprint(
         Framework.GIN,
         "Go",
         "Go Gin",
-        "Gin v1 HTTP server in release mode, compiled to a static binary on Alpine",
+        "Gin v1 HTTP server in release mode: one static binary, no OS in the image",
     ),
     Blueprint(
         Framework.FLASK,

@@ -23,7 +23,7 @@ def instructions(path: Path) -> list[str]:
     return joined
 
 
-def env(path: Path, stage: str = "base") -> dict[str, str]:
+def env(path: Path, stage: str = "app") -> dict[str, str]:
     """Return the ENV values set in one stage (by its `AS name`)."""
     values: dict[str, str] = {}
     current = ""

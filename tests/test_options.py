@@ -47,8 +47,10 @@ def _check_consistency(
     text = path.read_text()
     assert f"ARG TARGET_PLATFORM={PLATFORM[arch]}" in text
     assert "aws-lambda-adapter:" in text and f"-{ADAPTER_ARCH[arch]} /lambda-adapter" in text
-    assert f"aws-lambda-rie-{arch} " in text
-    assert dockerfile.stages(path)[-2:] == ["lambda", "app"]
+    # the deployed stage comes before RIE's: `--target app` never reaches it, in either builder
+    assert dockerfile.stages(path)[-3:] == ["app", "rie", "lambda"]
+    assert "FROM app AS lambda" in text and "/usr/local/bin/aws-lambda-rie" in text
+    assert not text.startswith("# syntax") and "--chmod" not in text and "\nADD " not in text
     if "GOARCH=" in text:
         assert f"GOARCH={'arm64' if arch == 'arm64' else 'amd64'}" in text
 
@@ -59,12 +61,15 @@ def _check_consistency(
     assert lambda_env["AWS_LAMBDA_FUNCTION_TIMEOUT"] == str(timeout)
     assert lambda_env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == str(memory)
     port = int(env["PORT"])
-    assert compose["services"]["web"]["ports"] == [f"{port}:{port}"]
+    assert compose["services"]["web"]["ports"] == [f"127.0.0.1:${{WEB_PORT:-{port}}}:{port}"]
     lambda_port = 9002 if port == 9000 else 9000
-    assert compose["services"]["lambda"]["ports"] == [f"{lambda_port}:8080"]
-    assert f"http://localhost:{lambda_port}/2015-03-31" in (project / "Makefile").read_text()
-
+    assert compose["services"]["lambda"]["ports"] == [
+        f"127.0.0.1:${{LAMBDA_PORT:-{lambda_port}}}:8080"
+    ]
     makefile = (project / "Makefile").read_text()
+    assert f"LAMBDA_PORT ?= {lambda_port}\n" in makefile and f"WEB_PORT ?= {port}\n" in makefile
+    assert "http://localhost:$(LAMBDA_PORT)/2015-03-31" in makefile
+
     assert f"PLATFORM := {PLATFORM[arch]}" in makefile
     readme = (project / "README.md").read_text()
     assert ("The URL is public" in readme) == (auth == "NONE")
@@ -111,8 +116,11 @@ def test_app_port_9000_moves_the_local_lambda_port(render_project: Render) -> No
     project = render_project("express", name="nine", port=9000)
     _check_consistency(project, "x86_64", "NONE", False, False, 512, 30)
     compose = yaml.safe_load((project / "docker-compose.yml").read_text())
-    host_ports = [p.split(":")[0] for s in compose["services"].values() for p in s["ports"]]
-    assert len(host_ports) == len(set(host_ports)) == 2
+    # "127.0.0.1:${LAMBDA_PORT:-9002}:8080": the host port is the default of the variable
+    host_ports = [
+        p.split(":-")[1].split("}")[0] for s in compose["services"].values() for p in s["ports"]
+    ]
+    assert sorted(host_ports) == ["9000", "9002"]
     assert "--endpoint http://127.0.0.1:9002" in (project / "README.md").read_text()
 
 

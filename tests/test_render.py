@@ -91,7 +91,7 @@ def test_edge_answers(render_project: Render, framework: str) -> None:
     assert "EXPOSE 65535" in dockerfile
     assert f'stack_name = "{name}"' in (project / "samconfig.toml").read_text()
     compose = yaml.safe_load((project / "docker-compose.yml").read_text())
-    assert compose["services"]["web"]["ports"] == ["65535:65535"]
+    assert compose["services"]["web"]["ports"] == ["127.0.0.1:${WEB_PORT:-65535}:65535"]
 
 
 def test_no_version_is_hard_coded_in_blueprints(template_copy: Path) -> None:
