@@ -1,13 +1,14 @@
-"""Each generated app's server, natively (``make run``): keep-alive and header timeout.
+"""Each generated app's server, natively (``make run``): access log, keep-alive, header timeout.
 
-The Lambda-side check of the keep-alive (a frozen environment) is in
-``test_lambda_lifecycle.py``.
+The Lambda-side checks of the same settings (a frozen environment, the request id from the
+adapter) are in ``test_lambda_lifecycle.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from scaffold.blueprints import BLUEPRINTS
-from tests import support
+from tests import access_log, support
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.slow]
 FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
@@ -26,6 +27,16 @@ LANGUAGE_TOOLS = {"echo": ["go"], "gin": ["go"], "flask": ["python3"], "express"
 # Idle longer than the adapter's 4 s pool idle timeout, with a margin.
 IDLE = 6.0
 READ_HEADER_TIMEOUT = 10.0
+LAMBDA_CONTEXT = {
+    "request_id": "0c3f6d1e-native-test",
+    "deadline": 1767268830000,
+    "invoked_function_arn": "arn:aws:lambda:us-east-1:123456789012:function:demo",
+    "xray_trace_id": None,
+    "client_context": None,
+    "identity": None,
+    "tenant_id": None,
+    "env_config": {"function_name": "demo", "memory": 512, "version": "$LATEST"},
+}
 Render = Callable[..., Path]
 
 
@@ -73,6 +84,43 @@ def _seconds_until_closed(port: int, partial: bytes, limit: float) -> float | No
         except ConnectionResetError:
             pass
     return time.monotonic() - started
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_one_json_access_log_line_per_request(
+    render_project: Render, framework: str, tmp_path: Path
+) -> None:
+    with _serve(render_project, framework, tmp_path / "run.log") as served:
+        base = served.base
+        context = json.dumps(LAMBDA_CONTEXT, separators=(",", ":"))
+        requests: list[tuple[str, str, dict[str, str], int]] = [
+            ("GET", "/?name=log", {}, 200),
+            ("POST", "/echo?a=1", {"Content-Type": "application/json"}, 200),
+            ("GET", "/healthz", {}, 200),
+            ("GET", "/nope/caf%C3%A9", {}, 404),
+            ("GET", "/?name=lambda", {"x-amzn-lambda-context": context}, 200),
+            ("GET", "/?name=odd", {"x-amzn-lambda-context": "not json"}, 200),
+        ]
+        for method, target, headers, status in requests:
+            body = b"{}" if method == "POST" else None
+            answer = support.http(method, base + target, body=body, headers=headers)
+            assert answer.status == status, (target, answer.status, answer.body)
+        assert [line for line, _ in support.stream_lines(f"{base}/stream", timeout=15)]
+        text = access_log.wait_for(served.log, lambda text: len(access_log.entries(text)) >= 6)
+    lines = access_log.entries(text)
+    for entry in lines:
+        access_log.check(entry)
+    seen = [(e["method"], e["path"], e["status"], e["request_id"]) for e in lines]
+    assert seen == [
+        ("GET", "/", 200, None),
+        ("POST", "/echo", 200, None),
+        ("GET", "/nope/café", 404, None),
+        ("GET", "/", 200, LAMBDA_CONTEXT["request_id"]),
+        ("GET", "/", 200, None),
+        ("GET", "/stream", 200, None),
+    ], text
+    # Logged once the response is complete: the streamed one took its five chunks' time.
+    assert lines[-1]["duration_ms"] >= 700, lines[-1]
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)

@@ -1,9 +1,9 @@
-"""What shows only on Lambda, through the real RIE and adapter: the freeze between invocations.
+"""What shows only on Lambda, through the real RIE and adapter: freezes and request ids.
 
 Every framework's project (rendered with ``--auth AWS_IAM``) runs natively behind the Runtime
 Interface Emulator with the Lambda Web Adapter, configured by its Dockerfile ENV. Between
 invocations the chain is frozen as Lambda freezes an execution environment (see
-:mod:`tests.freeze`).
+:mod:`tests.freeze`); the app's access-log lines must carry the Lambda request id.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,7 @@ from scaffold import Framework, ProjectRequest, generate
 from scaffold.blueprints import BLUEPRINTS
 from scaffold.events import build_event
 from scaffold.models import AuthType
-from tests import freeze, support
+from tests import access_log, freeze, support
 from tests import lambda_binaries as binaries
 from tests import lambda_chain as lc
 
@@ -87,3 +88,40 @@ def test_keep_alive_outlasts_the_frozen_gaps(running: Running) -> None:
     for i, call in enumerate(calls):
         assert call.answer is not None
         assert json.loads(call.answer.body) == {"message": f"Hello, call{i}!"}
+
+
+def test_access_log_lines_carry_the_lambda_request_id(running: Running) -> None:
+    chain = running.chain
+    offset = chain.log.stat().st_size
+    requests = [("GET", "/?name=log"), ("POST", "/echo"), ("GET", "/healthz"), ("GET", "/nope")]
+    statuses = [chain.invoke(build_event(method, target)).status for method, target in requests]
+    assert statuses == [200, 200, 200, 404]
+    text = access_log.wait_for(
+        chain.log, lambda text: len(access_log.entries(text)) >= 3, offset=offset
+    )
+    ids = access_log.rie_request_ids(text)
+    assert len(ids) == len(requests), text
+    lines = access_log.entries(text)
+    for entry in lines:
+        access_log.check(entry)
+    logged = {e["request_id"]: (e["method"], e["path"], e["status"]) for e in lines}
+    expected = {
+        request_id: (method, target.partition("?")[0], status)
+        for request_id, (method, target), status in zip(ids, requests, statuses, strict=True)
+        if target != "/healthz"
+    }
+    assert logged == expected, text
+    assert len(lines) == len(expected), "one line per request, none for /healthz"
+
+
+def test_adapter_passes_the_lambda_context_header(tmp_path: Path) -> None:
+    """The header the apps read the request id from, as the real adapter sends it."""
+    _need_binaries()
+    with lc.start_chain(lc.tiny_app_command(), cwd=tmp_path, workdir=tmp_path / "run") as chain:
+        offset = chain.log.stat().st_size
+        answer = chain.invoke(build_event("GET", "/headers"))
+        headers = json.loads(answer.body)
+        text = chain.log.read_bytes()[offset:].decode(errors="replace")
+    context = json.loads(headers["x-amzn-lambda-context"])
+    assert [context["request_id"]] == access_log.rie_request_ids(text)
+    assert context["env_config"]["function_name"] == "lambda-scaffold-test"
