@@ -1,9 +1,10 @@
-"""What shows only on Lambda, through the real RIE and adapter: freezes and request ids.
+"""What shows only on Lambda, through the real RIE and adapter: freezes, request ids, warnings.
 
 Every framework's project (rendered with ``--auth AWS_IAM``) runs natively behind the Runtime
 Interface Emulator with the Lambda Web Adapter, configured by its Dockerfile ENV. Between
 invocations the chain is frozen as Lambda freezes an execution environment (see
-:mod:`tests.freeze`); the app's access-log lines must carry the Lambda request id.
+:mod:`tests.freeze`); the app's access-log lines must carry the Lambda request id; the adapter
+must not warn on every request.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ LANGUAGE_TOOLS = {"echo": ["go"], "gin": ["go"], "flask": ["python3"], "express"
 # Spaced 2.5-4.5 s apart: below the adapter's 4 s pool idle timeout it reuses the connection.
 GAPS = (2.5, 3.0, 3.5, 4.0, 4.5) * 2
 REUSE_BELOW = freeze.ADAPTER_POOL_IDLE_TIMEOUT - 0.3
+AUTHORIZATION_WARNING = "header not found in request headers"
 
 
 def _need_binaries() -> None:
@@ -112,6 +114,15 @@ def test_access_log_lines_carry_the_lambda_request_id(running: Running) -> None:
     }
     assert logged == expected, text
     assert len(lines) == len(expected), "one line per request, none for /healthz"
+
+
+def test_iam_project_logs_no_adapter_warning_per_request(running: Running) -> None:
+    chain = running.chain
+    offset = chain.log.stat().st_size
+    for _ in range(3):
+        assert chain.invoke(build_event("GET", "/")).status == 200
+    text = chain.log.read_bytes()[offset:].decode(errors="replace")
+    assert AUTHORIZATION_WARNING not in text, text
 
 
 def test_adapter_passes_the_lambda_context_header(tmp_path: Path) -> None:
