@@ -1,7 +1,8 @@
 """The Makefile's deploy, url, outputs, region, logs, delete and help targets, with real make.
 
 AWS cannot be reached here, so ``sam``, ``aws``, ``curl`` and ``awscurl`` are recording stand-ins
-(:mod:`tests.aws_shims`): the tests check which commands the targets run, with which settings.
+(:mod:`tests.aws_shims`): the tests check which commands the targets run, with which settings,
+and that the README's steps are single commands that work as written.
 """
 
 from __future__ import annotations
@@ -144,3 +145,56 @@ def test_help_prints_values(render_project: Render, framework: str, tmp_path: Pa
     targets = re.findall(r"^  ([a-z]+) ", text, re.MULTILINE)
     assert {"deploy", "url", "outputs", "region", "logs", "delete"} <= set(targets)
     assert "9090" in _ok(_make(project, shims, "help", PORT="9090"))
+
+
+def _section(readme: str, title: str) -> str:
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", readme, re.S | re.M)
+    assert match, f"no '## {title}' section"
+    return str(match.group(1))
+
+
+def _single_command(readme: str, title: str) -> str:
+    blocks: list[str] = re.findall(r"^```sh\n(.*?)^```", _section(readme, title), re.S | re.M)
+    assert len(blocks) == 1, f"'{title}' should show one command block: {blocks}"
+    lines = [line for line in blocks[0].splitlines() if line.strip()]
+    assert len(lines) == 1 and not lines[0].rstrip().endswith("\\"), blocks[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("auth", ["NONE", "AWS_IAM"])
+def test_readme_steps_are_single_commands_that_work(
+    render_project: Render, framework: str, auth: str, tmp_path: Path
+) -> None:
+    project = render_project(framework, name="demo", auth=auth)
+    readme = (project / "README.md").read_text()
+    shims = Shims(tmp_path)
+    stack = ["--stack-name", "demo", "--region", REGION]
+
+    def run(title: str) -> list[Call]:
+        support.require("bash")
+        command = _single_command(readme, title)
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", command],
+            cwd=project,
+            env=_env(shims),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, f"{command}\n{result.stdout}{result.stderr}"
+        return shims.calls()
+
+    assert run("Deploy") == [Call("sam", ["build"]), Call("sam", ["deploy", "--guided"])]
+    called = run("Call it")
+    if auth == "NONE":
+        assert called[-1] == Call("curl", [f"{URL}?name=Lambda"])
+    else:
+        assert called[-1] == Call(
+            "awscurl", ["--service", "lambda", "--region", REGION, f"{URL}?name=Lambda"]
+        )
+    assert all(call.args[2:6] == stack for call in called if call.tool == "aws")
+    assert run("Logs") == [Call("sam", ["logs", *stack, "--tail"])]
+    assert run("Delete") == [Call("sam", ["delete", *stack])]
+    assert run("Deploy") == [Call("sam", ["build"]), Call("sam", ["deploy"])]
