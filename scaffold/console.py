@@ -112,7 +112,7 @@ def render_summary(result: RenderResult) -> None:
             f"cd {escape(str(request.destination))}",
             "make run      # the app natively on its port",
             "make up       # the container with docker compose",
-            "make deploy   # sam build && sam deploy --guided",
+            "make deploy   # sam build && sam deploy (asks the first time)",
         )
     )
     out.print(Panel(steps, title="Next steps", title_align="left", expand=False))

@@ -187,7 +187,20 @@ def test_go_lock_files_match_the_pins(
 def test_node_and_python_locks_use_the_pins(template_copy: Path) -> None:
     express = template_copy / "blueprints" / "express" / "template"
     assert '"express": "{{ express_version }}"' in (express / "package.json.jinja").read_text()
-    assert "express-{{ express_version }}.tgz" in (express / "package-lock.json.jinja").read_text()
+    lock = (express / "package-lock.json.jinja").read_text()
+    assert "express-{{ express_version }}.tgz" in lock
+    package = (express / "package.json.jinja").read_text()
+    for module, pin, tarball in [
+        ("eslint", "eslint_version", "eslint/-/eslint"),
+        ("@eslint/js", "eslint_js_version", "@eslint/js/-/js"),
+        ("globals", "globals_version", "globals/-/globals"),
+    ]:
+        assert f'"{module}": "{{{{ {pin} }}}}"' in package, module
+        assert f'"{module}": "{{{{ {pin} }}}}"' in lock, (
+            module
+        )  # the root package's devDependencies
+        assert f"/{tarball}-{{{{ {pin} }}}}.tgz" in lock, module
+        assert f'"version": "{{{{ {pin} }}}}"' in lock, module
     flask = (template_copy / "blueprints/flask/template/requirements.txt.jinja").read_text()
     assert "flask=={{ flask_version }}" in flask
     assert "gunicorn=={{ gunicorn_version }}" in flask

@@ -42,7 +42,7 @@ def _check_consistency(
     env = dockerfile.env(path)
     assert env.get("AWS_LWA_INVOKE_MODE") == ("response_stream" if stream else None)
     assert env.get("AWS_LWA_ASYNC_INIT") == ("true" if async_init else None)
-    assert ("AWS_LWA_AUTHORIZATION_SOURCE" in env) == (auth == "AWS_IAM")
+    assert "AWS_LWA_AUTHORIZATION_SOURCE" not in env  # opt-in: the adapter warns without it
     assert env["AWS_LWA_READINESS_CHECK_PATH"] == "/healthz"
     text = path.read_text()
     assert f"ARG TARGET_PLATFORM={PLATFORM[arch]}" in text

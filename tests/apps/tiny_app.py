@@ -5,6 +5,7 @@ Run as ``python tiny_app.py``; it listens on 127.0.0.1:$PORT.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -65,6 +66,9 @@ class Handler(BaseHTTPRequestHandler):
             os._exit(3)
         elif url.path == "/stream":
             self._stream()
+        elif url.path == "/headers":
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            self._reply(200, json.dumps(headers).encode(), "application/json")
         else:
             self._reply(404, b'{"error":"not found"}', "application/json")
 

@@ -1,0 +1,45 @@
+"""Each project's ``make lint`` runs a real linter: clean on the project, failing on a mistake."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scaffold.blueprints import BLUEPRINTS
+from tests import support
+
+pytestmark = [pytest.mark.toolchain, pytest.mark.slow]
+FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
+LANGUAGE_TOOLS = {"echo": ["go"], "gin": ["go"], "flask": ["python3"], "express": ["node", "npm"]}
+# A mistake that runs fine but that a linter reports: an unused variable or import.
+MISTAKES = {
+    "echo": ("main.go", "\nfunc unusedHelper() {\n\tleftover := 1\n}\n"),
+    "gin": ("main.go", "\nfunc unusedHelper() {\n\tleftover := 1\n}\n"),
+    "flask": ("app.py", "\n\ndef unused_helper() -> None:\n    leftover = 1\n"),
+    "express": ("app.js", "\nfunction unusedHelper() {\n  const leftover = 1;\n}\n"),
+}
+Render = Callable[..., Path]
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_make_lint_reports_an_unused_variable(render_project: Render, framework: str) -> None:
+    support.require("make", *LANGUAGE_TOOLS[framework])
+    project = render_project(framework, name="lint-demo")
+    support.run(["make", "lint"], cwd=project)
+    source, mistake = MISTAKES[framework]
+    with (project / source).open("a") as handle:
+        handle.write(mistake)
+    result = subprocess.run(
+        ["make", "lint"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode != 0, f"make lint passed with an unused variable in {source}"
+    assert "leftover" in result.stdout + result.stderr
