@@ -1,0 +1,129 @@
+"""arm64 functions on an x86_64 machine: the images build for arm64 and run under QEMU.
+
+With arm64 stand-ins in the engine and QEMU registered for aarch64 executables, every
+framework's project with ``--arch arm64`` is built with BuildKit (the Go compiler runs natively
+and cross-compiles; Python and Node install their packages under emulation), labelled arm64,
+and run: the app image serves HTTP, and a Function URL event goes through the arm64 RIE and the
+adapter inside the lambda image. `sam build` (the classic builder, which runs every step, the Go
+compiler included, under emulation) builds an arm64 Go and an arm64 Python project.
+
+What emulation cannot prove: timing and real arm64 hardware; and the adapter stand-in is the
+x86_64 build (the kernel runs it natively inside the arm64 container), as crates.io offers no
+arm64 binary and no arm64 Rust toolchain is reachable here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scaffold.blueprints import BLUEPRINTS
+from tests import lambda_binaries as binaries
+from tests import support
+from tests.containers import emulation, images, standins
+from tests.containers.conftest import unavailable
+from tests.containers.engine import Engine
+
+FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
+# How each framework's image tells which CPU its runtime is for.
+GO_BINARY = "/app/bootstrap"
+PROBES = {
+    "flask": ["--entrypoint", "python", "-c", "import platform; print(platform.machine())"],
+    "express": ["--entrypoint", "node", "-p", "process.arch"],
+}
+
+
+@pytest.fixture(scope="module")
+def arm64_engine(engine: Engine) -> Iterator[Engine]:
+    """The run's engine with the arm64 stand-ins (but the x86_64 Go build image), then back."""
+    try:
+        with emulation.arm64():
+            standins.build_all(engine, arch="arm64", only=standins.ALL - {"go"})
+            try:
+                yield engine
+            finally:
+                standins.build_all(engine, arch="x86_64", only=standins.ALL - {"go"})
+    except (emulation.EmulationUnavailableError, standins.StandinUnavailableError) as err:
+        unavailable(str(err))
+
+
+def _runtime_arch(engine: Engine, framework: str, image: str) -> str:
+    if framework in PROBES:
+        result = engine.docker(
+            "run",
+            "--rm",
+            "--platform",
+            "linux/arm64",
+            *PROBES[framework][:2],
+            image,
+            *PROBES[framework][2:],
+            timeout=120,
+        )
+        return {"aarch64": "arm64", "arm64": "arm64"}.get(result.stdout.strip(), result.stdout)
+    return images.elf_arch(images.read_file(engine, image, GO_BINARY))
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_an_arm64_project_builds_and_runs_under_emulation(
+    framework: str, arm64_engine: Engine, tmp_path: Path
+) -> None:
+    engine = arm64_engine
+    project = images.render(tmp_path, framework, arch="arm64", port=8123)
+    tags = {target: f"lsc-arm64-{framework}:{target}" for target in images.TARGETS}
+    for target, tag in tags.items():
+        images.build(engine, project, target=target, builder="buildkit", tag=tag, arch="arm64")
+        assert images.image_config(engine, tag)["Architecture"] == "arm64"
+    assert _runtime_arch(engine, framework, tags["app"]) == "arm64"
+    assert images.RIE_PATH not in images.image_files(engine, tags["app"])
+
+    run = ("--platform", "linux/arm64", "--read-only", "--tmpfs", "/tmp")
+    with images.container(engine, tags["app"], *run, "--user", "4242:4242", port=8123) as (
+        cid,
+        port,
+    ):
+        images.wait_http(f"http://127.0.0.1:{port}/healthz", timeout=120, engine=engine, cid=cid)
+        home = support.http("GET", f"http://127.0.0.1:{port}/?name=arm64")
+        assert json.loads(home.body) == {"message": "Hello, arm64!"}
+    with images.container(engine, tags["lambda"], *run, port=images.RIE_PORT) as (cid, port):
+        event = (project / "events" / "get.json").read_bytes()
+        answer = images.wait_rie(port, event, timeout=180, engine=engine, cid=cid)
+        assert answer["statusCode"] == 200
+        assert json.loads(images.answer_body(answer)) == {"message": "Hello, Lambda!"}
+
+
+@pytest.fixture(scope="module")
+def sam() -> Path:
+    try:
+        return binaries.sam_cli()
+    except (binaries.ChainUnavailableError, AssertionError) as err:
+        unavailable(f"the SAM CLI {binaries.SAM_CLI_VERSION} could not be installed: {err}")
+        raise
+
+
+@pytest.mark.parametrize("framework", ["echo", "flask"])
+def test_sam_build_builds_an_arm64_function(
+    framework: str, arm64_engine: Engine, sam: Path, tool_env: dict[str, str], tmp_path: Path
+) -> None:
+    engine = arm64_engine
+    project = images.render(tmp_path, framework, arch="arm64", port=8123)
+    env = {**tool_env, "DOCKER_HOST": engine.host, "SAM_CLI_TELEMETRY": "0"}
+    env["AWS_DEFAULT_REGION"] = "us-east-1"
+    go = framework == "echo"
+    if go:  # the classic builder compiles on the target platform: the arm64 Go image
+        standins.build_all(engine, arch="arm64", only=frozenset({"go"}))
+    try:
+        support.run([str(sam), "build"], cwd=project, env=env, timeout=1800)
+    finally:
+        if go:
+            standins.build_all(engine, arch="x86_64", only=frozenset({"go"}))
+    built = (project / ".aws-sam" / "build" / "template.yaml").read_text()
+    match = re.search(r"^\s*ImageUri:\s*(\S+)\s*$", built, re.MULTILINE)
+    assert match, built
+    image = match.group(1)
+    assert images.image_config(engine, image)["Architecture"] == "arm64"
+    assert _runtime_arch(engine, framework, image) == "arm64"
+    assert images.RIE_PATH not in images.image_files(engine, image)
