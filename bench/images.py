@@ -85,7 +85,8 @@ def main() -> None:
         started = time.monotonic()
         with engines.running(root / "engine") as engine:
             standins.build_all(engine)
-            print(f"private engine ({engine.driver}) and stand-ins: {time.monotonic() - started:.0f} s")
+            setup = time.monotonic() - started
+            print(f"private engine ({engine.driver}) and stand-ins: {setup:.0f} s")
             print(f"builder: {builder}; sizes uncompressed; total = added + published base size")
             print(f"{'framework':<14}{'cold':>8}{'warm':>8}{'edit':>8}{'added':>10}{'total':>10}")
             for blueprint in BLUEPRINTS:

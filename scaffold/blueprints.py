@@ -38,7 +38,10 @@ class Blueprint:
 
 BLUEPRINTS: Final[tuple[Blueprint, ...]] = (
     Blueprint(
-        Framework.ECHO, "Go", "Go Echo", "Echo v4 HTTP server: one static binary, no OS in the image"
+        Framework.ECHO,
+        "Go",
+        "Go Echo",
+        "Echo v4 HTTP server: one static binary, no OS in the image",
     ),
     Blueprint(
         Framework.GIN,
