@@ -244,7 +244,9 @@ def invoke(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the function's JSON answer instead of HTTP.")
     ] = False,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for the answer.")] = 60.0,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds the whole answer may take (above 0, at most a day).")
+    ] = 60.0,
 ) -> None:
     """Send one Function URL event to the function behind RIE and print the app's answer."""
     import time
@@ -252,6 +254,8 @@ def invoke(
     from scaffold import console, invocation, rie_client
 
     with _funnel():
+        rie_client.check_timeout(timeout)
+        rie_client.invocation_url(endpoint)
         request = invocation.event_from_args(
             target or (), headers=header or (), data=data, event_file=event
         )
@@ -266,10 +270,12 @@ def invoke(
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 9080,
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 9080,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     endpoint: Annotated[str, typer.Option(help=_ENDPOINT_HELP)] = "http://127.0.0.1:9000",
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for each answer.")] = 60.0,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds each whole answer may take (above 0, at most a day).")
+    ] = 60.0,
 ) -> None:
     """Serve a local Function URL: each HTTP request becomes an event for RIE, and back."""
     from scaffold import console
