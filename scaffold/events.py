@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -47,6 +48,9 @@ _TEXT_TYPES: Final = (
     "application/x-www-form-urlencoded",
 )
 _TEXT_SUFFIXES: Final = ("+json", "+xml", "+yaml")
+# RFC 9110 section 5.6.2 (field names, methods) and 5.5 (no controls in values but HTAB).
+_TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _REQUIRED: Final = (
     ("rawPath",),
     ("rawQueryString",),
@@ -100,6 +104,16 @@ def fold_headers(headers: Iterable[Header]) -> tuple[dict[str, str], list[str]]:
         if not name:
             raise InvalidEventError(
                 f"header {raw_name!r}: {value!r} has no name", hint="write headers as 'Name: value'"
+            )
+        if not _TOKEN.fullmatch(name):
+            raise InvalidEventError(
+                f"the header name {raw_name!r} is not an HTTP token",
+                hint="header names are letters, digits and !#$%&'*+-.^_`|~ only",
+            )
+        if _CONTROL.search(value):
+            raise InvalidEventError(
+                f"the value of header {raw_name!r} holds a control character: {value!r}",
+                hint="header values cannot hold line breaks, NUL or other control characters",
             )
         if name == "cookie":
             cookies.extend(part.strip() for part in value.split(";") if part.strip())
@@ -160,7 +174,7 @@ def build_event(
     """
     origin = origin or Origin()
     verb = method.strip().upper()
-    if not verb.isalpha():
+    if not (verb.isascii() and verb.isalpha()):
         raise InvalidEventError(f"{method!r} is not an HTTP method", hint="use GET, POST, ...")
     path, _, raw_query = target.partition("?")
     path = path or "/"
@@ -173,7 +187,8 @@ def build_event(
     folded.setdefault("x-forwarded-for", origin.source_ip)
     folded.setdefault("x-forwarded-proto", origin.scheme)
     folded.setdefault("x-forwarded-port", str(origin.port))
-    if body and "content-length" not in folded:
+    folded.pop("content-length", None)  # it always tells the body's real length
+    if body:
         folded["content-length"] = str(len(body))
     when, epoch = request_time(now or datetime.now(UTC))
     event: Event = {

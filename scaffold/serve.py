@@ -1,27 +1,51 @@
-"""A local Function URL: an HTTP server that turns requests into events for RIE and back."""
+"""A local Function URL: an HTTP server that turns requests into events for RIE and back.
+
+Hostile peers are expected on both sides: request bodies are held to the Function URL limit on
+every framing, idle clients are dropped, the number of handler threads is bounded (over it, a
+quick 503), and answers whose headers HTTP cannot carry become a 502 with a log line.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
+import re
 import signal
+import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
-from typing import Final
+from typing import Any, Final
+from urllib.parse import urlsplit
 
-from scaffold.errors import ScaffoldError, ServeError
+from scaffold.errors import InvalidAnswerError, InvalidEventError, ScaffoldError, ServeError
 from scaffold.events import Header, Origin, build_event
 from scaffold.rie_answer import HttpResponse
-from scaffold.rie_client import DEFAULT_TIMEOUT, invocation_url, invoke
+from scaffold.rie_client import DEFAULT_TIMEOUT, check_timeout, invocation_url, invoke
 
 Logger = Callable[[str], None]
 
 DEFAULT_PORT: Final = 9080
 DEFAULT_HOST: Final = "127.0.0.1"
-MAX_BODY: Final = 6 * 1024 * 1024  # a Function URL's request payload limit
+# A Function URL's request payload limit: 6 MB (Lambda's synchronous invocation quota, which
+# Lambda states as 6291456 bytes).
+MAX_BODY: Final = 6 * 1024 * 1024
+IDLE_TIMEOUT: Final = 15.0  # seconds a connection may stay silent (between or inside requests)
+MAX_WORKERS: Final = 64  # requests handled at once; more wait, then get 503
+QUEUE_WAIT: Final = 2.0  # seconds a connection waits for a free worker before its 503
+BACKLOG: Final = 128
+_LINE_LIMIT: Final = 1024  # a chunk-size or trailer line
+_MAX_TRAILERS: Final = 32
+_DRAIN_BYTES: Final = 1024 * 1024
+_DRAIN_SECONDS: Final = 0.5
+_HEX: Final = re.compile(rb"[0-9A-Fa-f]+")
+_DIGITS: Final = re.compile(r"[0-9]{1,19}")
+_UNPRINTABLE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # RFC 9110 section 7.6.1, plus content-length, which is recomputed from the decoded body.
 HOP_BY_HOP: Final = frozenset(
     {
@@ -39,6 +63,7 @@ HOP_BY_HOP: Final = frozenset(
 )
 _NO_BODY: Final = frozenset({204, 304})  # RFC 9110: no body, and 204 has no Content-Length
 _METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_BUSY: Final = b"the local Function URL is busy: retry in a moment\n"
 
 
 class _BadRequestError(Exception):
@@ -50,33 +75,136 @@ class _BadRequestError(Exception):
         self.reason = reason
 
 
+def _printable(text: str) -> str:
+    """Escape control characters so that a log line stays one honest line."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _too_large() -> _BadRequestError:
+    return _BadRequestError(
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        f"the request body is over the Function URL limit of 6 MB ({MAX_BODY} bytes)",
+    )
+
+
+def _malformed(what: str) -> _BadRequestError:
+    return _BadRequestError(HTTPStatus.BAD_REQUEST, f"malformed request: {what}")
+
+
 class FunctionUrlServer(ThreadingHTTPServer):
-    """A ThreadingHTTPServer that remembers where RIE is and where to log."""
+    """A ThreadingHTTPServer that remembers where RIE is, bounds its threads and logs."""
 
     daemon_threads = True
     block_on_close = False
+    request_queue_size = BACKLOG
 
     def __init__(
-        self, address: tuple[str, int], *, endpoint: str, timeout: float, log: Logger
+        self,
+        address: tuple[str, int],
+        *,
+        endpoint: str,
+        timeout: float,
+        log: Logger,
+        idle_timeout: float = IDLE_TIMEOUT,
+        max_workers: int = MAX_WORKERS,
+        queue_wait: float = QUEUE_WAIT,
     ) -> None:
         self.endpoint = endpoint
         self.invoke_timeout = timeout
         self.log = log
+        self.idle_timeout = idle_timeout
+        self.queue_wait = queue_wait
+        self.max_workers = max_workers
+        self._slots = threading.BoundedSemaphore(max_workers)
         super().__init__(address, FunctionUrlHandler)
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Hand the connection to a worker thread, or answer 503 when none frees up in time."""
+        if not self._slots.acquire(timeout=self.queue_wait):
+            self._refuse(request, client_address)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
 
-def _read_chunked(handler: BaseHTTPRequestHandler) -> bytes:
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """Run the handler, then give the worker slot back."""
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def _refuse(self, request: socket.socket, client_address: Any) -> None:
+        with contextlib.suppress(OSError):
+            request.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                request.recv(65536)  # what the client sent already: no reset before it reads
+            request.settimeout(1.0)
+            request.sendall(
+                b"HTTP/1.1 503 Service Unavailable\r\n"
+                b"content-type: text/plain; charset=utf-8\r\n"
+                b"content-length: " + str(len(_BUSY)).encode() + b"\r\n"
+                b"retry-after: 1\r\nconnection: close\r\n\r\n" + _BUSY
+            )
+        self.log(f"{client_address[0]} 503 - all {self.max_workers} workers busy")
+        self.shutdown_request(request)
+
+    def shutdown_request(self, request: Any) -> None:
+        """Half-close, read what the client still sends for a moment, then close.
+
+        Closing with unread input makes the kernel send a reset, and the client may lose the
+        answer (a 413, say) before it reads it.
+        """
+        with contextlib.suppress(OSError):
+            request.shutdown(socket.SHUT_WR)
+            deadline = time.monotonic() + _DRAIN_SECONDS
+            drained = 0
+            while drained < _DRAIN_BYTES and (left := deadline - time.monotonic()) > 0:
+                request.settimeout(left)
+                chunk = request.recv(65536)
+                if not chunk:
+                    break
+                drained += len(chunk)
+        self.close_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log one line instead of a traceback when a connection fails (reset, broken pipe)."""
+        del request
+        err = sys.exc_info()[1]
+        self.log(f"{client_address[0]} connection dropped: {_printable(repr(err))}")
+
+
+def _line(rfile: io.BufferedIOBase) -> bytes:
+    line = rfile.readline(_LINE_LIMIT + 1)
+    if not line.endswith(b"\n"):
+        raise _malformed("a chunked body line is too long or cut short")
+    return line.rstrip(b"\r\n")
+
+
+def _read_chunked(rfile: io.BufferedIOBase, limit: int) -> bytes:
+    """Read a chunked body, refusing it as soon as it would pass limit (nothing more is read)."""
     body = bytearray()
     while True:
-        size = int(handler.rfile.readline(1024).split(b";", 1)[0].strip() or b"0", 16)
+        size_text = _line(rfile).split(b";", 1)[0].strip()
+        if not _HEX.fullmatch(size_text):
+            raise _malformed(f"chunk size {size_text[:40]!r} is not a hexadecimal number")
+        size = int(size_text, 16)
         if size == 0:
-            while handler.rfile.readline(1024).strip():  # trailers
-                pass
+            break
+        if len(body) + size > limit:
+            raise _too_large()
+        data = rfile.read(size)
+        if len(data) != size:
+            raise _malformed("the chunked body ends inside a chunk")
+        body += data
+        if _line(rfile):
+            raise _malformed("a chunk is longer than its size")
+    for _ in range(_MAX_TRAILERS):
+        if not _line(rfile):
             return bytes(body)
-        if len(body) + size > MAX_BODY:
-            raise _BadRequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body over 6 MB")
-        body += handler.rfile.read(size)
-        handler.rfile.readline(1024)
+    raise _malformed("too many trailer lines")
 
 
 class FunctionUrlHandler(BaseHTTPRequestHandler):
@@ -85,19 +213,40 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
     server: FunctionUrlServer
     protocol_version = "HTTP/1.1"
 
+    def setup(self) -> None:
+        """Apply the idle timeout to every read and write on the connection."""
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)
+
     def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            try:
-                return _read_chunked(self)
-            except ValueError as err:
-                raise _BadRequestError(HTTPStatus.BAD_REQUEST, "bad chunked body") from err
-        try:
-            length = int(self.headers.get("Content-Length", "0"))
-        except ValueError as err:
-            raise _BadRequestError(HTTPStatus.BAD_REQUEST, "bad Content-Length") from err
+        codings = [
+            coding.strip().lower()
+            for value in self.headers.get_all("Transfer-Encoding") or []
+            for coding in value.split(",")
+            if coding.strip()
+        ]
+        lengths = {value.strip() for value in self.headers.get_all("Content-Length") or []}
+        if codings:
+            if lengths:
+                raise _malformed("both Transfer-Encoding and Content-Length")
+            if codings != ["chunked"]:
+                raise _BadRequestError(
+                    HTTPStatus.NOT_IMPLEMENTED,
+                    f"Transfer-Encoding {', '.join(codings)[:80]} is not supported",
+                )
+            return _read_chunked(self.rfile, MAX_BODY)
+        if not lengths:
+            return b""
+        text = lengths.pop()
+        if lengths or not _DIGITS.fullmatch(text):
+            raise _malformed("Content-Length is not one number")
+        length = int(text)
         if length > MAX_BODY:
-            raise _BadRequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body over 6 MB")
-        return self.rfile.read(length) if length > 0 else b""
+            raise _too_large()
+        body = self.rfile.read(length)
+        if len(body) != length:
+            raise _malformed("the body is shorter than its Content-Length")
+        return body
 
     def _request_headers(self) -> list[Header]:
         return [
@@ -106,19 +255,35 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
             if name.lower() not in HOP_BY_HOP - {"content-length"}
         ]
 
+    def _target(self) -> str:
+        """The request target in origin form (an absolute-form target loses scheme and host)."""
+        if self.path.lower().startswith(("http://", "https://")):
+            parts = urlsplit(self.path)
+            return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return self.path
+
+    def _answer(self) -> HttpResponse:
+        body = self._read_body()
+        origin = Origin(
+            source_ip=self.client_address[0], scheme="http", port=self.server.server_address[1]
+        )
+        try:
+            event = build_event(
+                self.command, self._target(), self._request_headers(), body, origin=origin
+            )
+        except InvalidEventError as err:
+            raise _BadRequestError(HTTPStatus.BAD_REQUEST, err.message) from err
+        return invoke(event, endpoint=self.server.endpoint, timeout=self.server.invoke_timeout)
+
     def _handle(self) -> None:
         started = time.monotonic()
         try:
-            body = self._read_body()
-            origin = Origin(
-                source_ip=self.client_address[0], scheme="http", port=self.server.server_address[1]
-            )
-            event = build_event(
-                self.command, self.path, self._request_headers(), body, origin=origin
-            )
-            answer = invoke(
-                event, endpoint=self.server.endpoint, timeout=self.server.invoke_timeout
-            )
+            answer = self._answer()
+            if answer.status < 200:
+                raise ServeError(
+                    f"the function answered the informational status {answer.status}",
+                    hint="a Function URL answer needs a final status (200-599): check the app",
+                )
         except _BadRequestError as err:
             self.close_connection = True
             self._send_text(err.status, err.reason)
@@ -130,20 +295,21 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
             self._send(answer)
             outcome = ""
         elapsed = (time.monotonic() - started) * 1000
-        line = (
+        line = _printable(
             f'{self.client_address[0]} "{self.command} {self.path}" {self._status} {elapsed:.0f} ms'
         )
-        self.server.log(f"{line} - {outcome}" if outcome else line)
+        self.server.log(f"{line} - {_printable(outcome)}" if outcome else line)
 
     def _send(self, answer: HttpResponse) -> None:
         headers = [(k, v) for k, v in answer.headers if k not in HOP_BY_HOP]
         headers += [("set-cookie", cookie) for cookie in answer.cookies]
-        if answer.status in _NO_BODY or answer.status < 200:
+        if answer.status in _NO_BODY:
             self._write(answer.status, headers, b"")
             return
         length = str(len(answer.body))
-        if self.command == "HEAD":
-            length = answer.header("content-length") or length
+        declared = answer.header("content-length")
+        if self.command == "HEAD" and declared is not None and _DIGITS.fullmatch(declared):
+            length = declared
         self._write(
             answer.status,
             [*headers, ("content-length", length)],
@@ -152,11 +318,13 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
 
     def _send_text(self, status: HTTPStatus, text: str) -> None:
         body = (text + "\n").encode("utf-8")
-        self._write(
-            status,
-            [("content-type", "text/plain; charset=utf-8"), ("content-length", str(len(body)))],
-            body,
-        )
+        headers = [
+            ("content-type", "text/plain; charset=utf-8"),
+            ("content-length", str(len(body))),
+        ]
+        if self.close_connection:
+            headers.append(("connection", "close"))
+        self._write(status, headers, body)
 
     def _write(self, status: int, headers: Iterable[Header], body: bytes) -> None:
         self._status = status
@@ -173,13 +341,45 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         """Send the server's own messages (bad request lines) to the server's log."""
-        self.server.log(f"{self.client_address[0]} {format % args}")
+        self.server.log(_printable(f"{self.client_address[0]} {format % args}"))
 
     _status: int = 0
 
 
 for _method in _METHODS:
     setattr(FunctionUrlHandler, f"do_{_method}", FunctionUrlHandler._handle)
+
+
+def _check_address(host: str, port: int) -> None:
+    if isinstance(port, bool) or not 0 <= port <= 65535:
+        raise InvalidAnswerError(
+            f"--port {port} is not a TCP port", hint="pass a port from 1024 to 65535, e.g. 9080"
+        )
+    if not host.strip() or any(ch.isspace() or not ch.isprintable() for ch in host):
+        raise InvalidAnswerError(
+            f"--host {host!r} is not an address",
+            hint="pass an address of this machine, e.g. 127.0.0.1 (or 0.0.0.0 for every one)",
+        )
+
+
+def _bind_error(host: str, port: int, err: Exception) -> ServeError:
+    code = getattr(err, "errno", None)
+    reason = getattr(err, "strerror", None) or str(err)
+    if isinstance(err, socket.gaierror | UnicodeError) or code == errno.EADDRNOTAVAIL:
+        return ServeError(
+            f"cannot listen on {host}:{port}: the host {host!r} is not an address of this "
+            f"machine ({reason})",
+            hint="pass --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every interface)",
+        )
+    if code == errno.EACCES:
+        return ServeError(
+            f"cannot listen on {host}:{port}: {reason}",
+            hint="ports below 1024 need root: pick --port 9080 or another above 1023",
+        )
+    return ServeError(
+        f"cannot listen on {host}:{port}: {reason}",
+        hint=f"pick another --port, or stop what uses port {port}",
+    )
 
 
 def make_server(
@@ -189,21 +389,42 @@ def make_server(
     endpoint: str,
     timeout: float = DEFAULT_TIMEOUT,
     log: Logger,
+    idle_timeout: float = IDLE_TIMEOUT,
+    max_workers: int = MAX_WORKERS,
+    queue_wait: float = QUEUE_WAIT,
 ) -> FunctionUrlServer:
     """Bind the local Function URL server (not serving yet).
 
+    Args:
+        host: The address to listen on.
+        port: The port (0 picks a free one).
+        endpoint: RIE's address.
+        timeout: Seconds each invocation may take, all of it.
+        log: Where one line per request (and per refused connection) goes.
+        idle_timeout: Seconds a client may stay silent before its connection is closed.
+        max_workers: Requests handled at once.
+        queue_wait: Seconds a connection waits for a free worker before it gets 503.
+
     Raises:
+        InvalidAnswerError: The port, the host or the timeout is not usable.
         ServeError: The address cannot be bound.
         scaffold.rie_client.InvalidEndpointError: The endpoint is not an http(s) URL.
     """
+    _check_address(host, port)
+    check_timeout(timeout)
     invocation_url(endpoint)
     try:
-        return FunctionUrlServer((host, port), endpoint=endpoint, timeout=timeout, log=log)
-    except OSError as err:
-        raise ServeError(
-            f"cannot listen on {host}:{port}: {err.strerror or err}",
-            hint="pick another --port, or stop what uses it",
-        ) from err
+        return FunctionUrlServer(
+            (host, port),
+            endpoint=endpoint,
+            timeout=timeout,
+            log=log,
+            idle_timeout=idle_timeout,
+            max_workers=max_workers,
+            queue_wait=queue_wait,
+        )
+    except (OSError, UnicodeError, OverflowError) as err:
+        raise _bind_error(host, port, err) from err
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
