@@ -173,7 +173,7 @@ def build_event(
         InvalidEventError: The method or the path is malformed.
     """
     origin = origin or Origin()
-    verb = method.strip().upper()
+    verb = method.strip()
     if not (verb.isascii() and verb.isalpha()):
         raise InvalidEventError(f"{method!r} is not an HTTP method", hint="use GET, POST, ...")
     path, _, raw_query = target.partition("?")
@@ -209,7 +209,7 @@ def build_event(
         "domainName": origin.domain_name,
         "domainPrefix": origin.url_id,
         "http": {
-            "method": verb,
+            "method": verb.upper(),
             "path": path,
             "protocol": "HTTP/1.1",
             "sourceIp": origin.source_ip,
