@@ -77,7 +77,7 @@ header_names = st.text(alphabet=_TOKEN_CHARS, min_size=1, max_size=12).filter(
     )
 )
 header_values = st.text(
-    st.characters(exclude_categories=("Cs",), exclude_characters="\r\n\x00\x7f").filter(
+    st.characters(exclude_categories=["Cs"], exclude_characters="\r\n\x00\x7f").filter(
         lambda ch: not _CONTROL.match(ch)
     ),
     max_size=20,
