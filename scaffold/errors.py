@@ -108,3 +108,12 @@ class WorkTreeError(ScaffoldError):
 
 class ConflictsError(ScaffoldError):
     """Raised (by the CLI, after the summary) when an update left merge conflicts."""
+
+
+class UpdateInterruptedError(ScaffoldError):
+    """Raised when SIGINT, SIGTERM or SIGHUP stopped an update (after it was rolled back).
+
+    Its exit code is 128 + the signal number: 130, 143 or 129.
+    """
+
+    exit_code = EXIT_INTERRUPTED

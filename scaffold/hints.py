@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Final
 
 from scaffold.blueprints import ANSWERS_FILE
-from scaffold.errors import RenderError
+from scaffold.errors import InvalidAnswerError, RenderError
+from scaffold.gitutil import TIMEOUT_ENV, TIMEOUT_WORDS, timeout_seconds
+
+# copier's words for a recorded answer its question refuses (copier/_user_data.py)
+_BAD_ANSWER: Final = re.compile(
+    r"^(?:Validation error for question|Invalid choice for) '(?P<name>[^']+)': (?P<why>.*)$"
+)
 
 _USER_MESSAGE_HINTS: Final = (
     (
@@ -62,3 +71,39 @@ def render_failure(err: Exception, source: str, *, hint: str) -> RenderError:
             hint=f"list its versions with `git ls-remote --tags {source}`",
         )
     return RenderError(f"the template {source} could not be rendered: {message}", hint=hint)
+
+
+def fetch_failure(err: Exception, source: str) -> RenderError:
+    """Describe a git fetch of the template that failed, or that stalled past the timeout."""
+    detail = git_detail(err)
+    if any(words in detail for words in TIMEOUT_WORDS):
+        return RenderError(
+            f"the template {source} did not answer within {timeout_seconds()} s: {detail}",
+            hint="check the URL and your network; a slow server may need a longer wait, e.g. "
+            f"{TIMEOUT_ENV}=120",
+        )
+    return RenderError(
+        f"git could not fetch the template {source}: {detail}",
+        hint="check the URL or path, the version tag and your network "
+        f"(`git ls-remote --tags {source}` must work)",
+    )
+
+
+@contextmanager
+def recorded_answer_errors() -> Iterator[None]:
+    """Turn copier's refusal of an answer read from the answers file into InvalidAnswerError.
+
+    During an update every old answer comes from the answers file, so the fix is there, not on
+    a terminal.
+    """
+    try:
+        yield
+    except ValueError as err:
+        found = _BAD_ANSWER.match(first_line(err))
+        if found is None or isinstance(err, InvalidAnswerError):
+            raise
+        name, why = found["name"], found["why"].strip()
+        raise InvalidAnswerError(
+            f"the answer `{name}` recorded in {ANSWERS_FILE} is not valid: {why}",
+            hint=f"correct `{name}:` in {ANSWERS_FILE}, commit, and run the update again",
+        ) from err

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Final
 
 from scaffold import answers as answers_file
+from scaffold import gitutil
 from scaffold.blueprints import (
     ANSWERS_FILE,
     TEMPLATE_REPO,
@@ -18,9 +19,15 @@ from scaffold.blueprints import (
     release_tag,
     template_repository,
 )
-from scaffold.errors import EXIT_USAGE, DestinationNotEmptyError, RenderError
+from scaffold.errors import EXIT_USAGE, DestinationNotEmptyError, RenderError, ScaffoldError
 from scaffold.files import list_files, move_into, stage_bundled
-from scaffold.hints import first_line, git_detail, render_failure, user_message_error
+from scaffold.hints import (
+    fetch_failure,
+    first_line,
+    recorded_answer_errors,
+    render_failure,
+    user_message_error,
+)
 from scaffold.models import ProjectRequest, RenderResult
 
 Answers = Mapping[str, str | int | bool]
@@ -157,14 +164,20 @@ def run_update(project: Path, *, vcs_ref: str | None, interactive: bool) -> list
         copier's warnings, as messages for a human.
     """
     import copier  # deferred: importing copier costs about half a second
+    from plumbum import local
 
     recorded = answers_file.load(project / ANSWERS_FILE).get(answers_file.SOURCE_KEY)
     source = recorded if isinstance(recorded, str) else f"named in {ANSWERS_FILE}"
-    with _copier_errors(
-        source,
-        question_hint="run `lambda-scaffold update` on a "
-        "terminal without --no-input to answer the new questions",
-    ) as notes:
+    with (
+        _copier_errors(
+            source,
+            question_hint="run `lambda-scaffold update` on a "
+            "terminal without --no-input to answer the new questions",
+        ) as notes,
+        recorded_answer_errors(),
+        gitutil.network_timeouts() as timeouts,
+        local.env(**timeouts),  # plumbum copied os.environ when copier imported it
+    ):
         copier.run_update(
             project,
             vcs_ref=vcs_ref,
@@ -222,6 +235,8 @@ def _copier_errors(source: str, *, question_hint: str) -> Iterator[list[str]]:
             yield notes
     except KeyboardInterrupt:  # CopierAnswersInterrupt is also a CopierError: the CLI exits 130
         raise
+    except ScaffoldError:  # already translated (an InvalidAnswerError is also a ValueError)
+        raise
     except UnsafeTemplateError as err:
         raise RenderError(
             f"the template {source} wants to run tasks, migrations or extensions",
@@ -231,11 +246,7 @@ def _copier_errors(source: str, *, question_hint: str) -> Iterator[list[str]]:
     except UserMessageError as err:
         raise user_message_error(err, source) from err
     except ProcessExecutionError as err:
-        raise RenderError(
-            f"git could not fetch the template {source}: {git_detail(err)}",
-            hint="check the URL or path, the version tag and your network "
-            f"(`git ls-remote --tags {source}` must work)",
-        ) from err
+        raise fetch_failure(err, source) from err
     except (CopierError, TemplateError, ValueError) as err:
         raise render_failure(err, source, hint=question_hint) from err
     except OSError as err:
