@@ -10,6 +10,7 @@ from typing import Final, TypeVar
 
 from scaffold.errors import InvalidAnswerError
 from scaffold.models import Architecture, AuthType, Framework
+from scaffold.reserved_names import reservation
 
 NAME_PATTERN: Final = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 NAME_MAX: Final = 40
@@ -31,7 +32,8 @@ E = TypeVar("E", bound=StrEnum)
 def validate_name(value: str) -> str:
     """Return a valid project name or raise InvalidAnswerError.
 
-    The name becomes the stack name, the Go module and the npm/Python package name.
+    The name becomes the stack name, the Go module and the npm package name, so a name that
+    Go or npm reserves (scaffold.reserved_names) is refused for every framework.
     """
     if not value:
         raise InvalidAnswerError("the project name is empty", hint="use e.g. --name orders-api")
@@ -46,6 +48,12 @@ def validate_name(value: str) -> str:
             f"the project name {value!r} is not valid: it must start with a lowercase letter and "
             "hold only lowercase letters, digits and single hyphens",
             hint=f"try --name {suggestion}",
+        )
+    reserved = reservation(value)
+    if reserved is not None:
+        raise InvalidAnswerError(
+            f"the project name {value!r} is reserved by {reserved.owner}: {reserved.reason}",
+            hint=f"pick another, e.g. --name {value}-app",
         )
     return value
 
@@ -65,6 +73,13 @@ def name_from_destination(destination: Path) -> str:
         raise InvalidAnswerError(
             f"cannot derive a project name from the folder name {folder!r}",
             hint="pass one with --name, e.g. --name orders-api",
+        )
+    reserved = reservation(slug)
+    if reserved is not None:
+        raise InvalidAnswerError(
+            f"the folder name {folder!r} gives the project name {slug!r}, which is reserved by "
+            f"{reserved.owner}: {reserved.reason}",
+            hint=f"pass another with --name, e.g. --name {slug}-app",
         )
     return slug
 

@@ -162,7 +162,10 @@ def ask_async_init(**io: Any) -> bool:
 def _default_name(destination: Path | None) -> str:
     if destination is None:
         return FALLBACK_NAME
-    return naming.slugify(destination.resolve().name) or FALLBACK_NAME
+    try:
+        return naming.name_from_destination(destination)
+    except InvalidAnswerError:
+        return FALLBACK_NAME
 
 
 def _validator(check: Callable[[str], object]) -> Callable[[str], bool | str]:

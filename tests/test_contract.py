@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +11,7 @@ import copier
 import pytest
 import yaml
 
-from scaffold import naming
+from scaffold import naming, reserved_names
 from scaffold.blueprints import BLUEPRINTS
 from scaffold.errors import InvalidAnswerError
 from scaffold.models import (
@@ -152,6 +154,17 @@ CASES: list[tuple[str, Any]] = [
         "my--app",
         "my_app",
         "-app",
+        "true",
+        "no",
+        "y",
+        "fmt-app",
+        "go",
+        "std",
+        "main",
+        "fmt",
+        "type",
+        "con",
+        "http",
     ]
 ]
 CASES += [("port", v) for v in [1024, 8000, 65535, 1023, 65536, 3000, 8080, 9001, 80]]
@@ -164,6 +177,22 @@ def test_copier_and_cli_validators_agree(
     template_copy: Path, tmp_path: Path, key: str, value: Any
 ) -> None:
     assert _copier_accepts(template_copy, tmp_path, **{key: value}) == _we_accept(key, value)
+
+
+def test_copier_reserves_the_same_names() -> None:
+    """The lists in copier.yml's name validator are scaffold/reserved_names.py's, class by class."""
+    validator = QUESTIONS["name"]["validator"]
+    lists = [
+        frozenset(ast.literal_eval(found))
+        for found in re.findall(r"name in (\[[^\]]*\])", validator)
+    ]
+    assert lists == [
+        reserved_names.GO_COMMAND,
+        reserved_names.GO_STD,
+        reserved_names.GO_KEYWORDS,
+        reserved_names.WINDOWS_DEVICES,
+        reserved_names.NODE_CORE,
+    ]
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import naming
+from scaffold import naming, reserved_names
 from scaffold.errors import InvalidAnswerError
 from scaffold.models import Architecture, AuthType, Framework
 
 VALID_NAMES = ["a", "demo", "orders-api", "a1", "x" * 40, "api-v2", "z9-8-7"]
+# YAML 1.1 booleans and null: valid, as the blueprints quote them wherever they land in YAML;
+# and names next to reserved ones.
+VALID_NAMES += ["true", "false", "null", "yes", "no", "on", "off", "y", "n"]
+VALID_NAMES += ["fmt-app", "go1", "gopher", "test", "example", "c", "com0", "con-x", "https-api"]
 INVALID_NAMES = [
     "",
     "Demo",
@@ -38,6 +42,45 @@ def test_invalid_names_name_the_fix(name: str) -> None:
         naming.validate_name(name)
     assert info.value.hint
     assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "owner"),
+    [
+        ("go", "the go command"),
+        ("std", "the go command"),
+        ("cmd", "the go command"),
+        ("all", "the go command"),
+        ("main", "the go command"),
+        ("toolchain", "the go command"),
+        ("fmt", "Go's standard library"),
+        ("net", "Go's standard library"),
+        ("time", "Go's standard library"),
+        ("builtin", "Go's standard library"),
+        ("type", "Go as a keyword"),
+        ("func", "Go as a keyword"),
+        ("con", "Windows as a device name"),
+        ("com9", "Windows as a device name"),
+        ("http", "Node.js as a core module"),
+        ("fs", "Node.js as a core module"),
+        ("zlib", "Node.js as a core module"),
+    ],
+)
+def test_reserved_names_say_who_reserves_them(name: str, owner: str) -> None:
+    with pytest.raises(InvalidAnswerError) as info:
+        naming.validate_name(name)
+    assert f"reserved by {owner}" in info.value.message
+    assert info.value.hint == f"pick another, e.g. --name {name}-app"
+    assert naming.validate_name(f"{name}-app") == f"{name}-app"
+    assert info.value.exit_code == 2
+
+
+def test_every_reserved_name_is_refused() -> None:
+    assert len(reserved_names.RESERVED) > 100
+    for name in sorted(reserved_names.RESERVED):
+        assert naming.NAME_PATTERN.match(name), name
+        with pytest.raises(InvalidAnswerError, match="reserved by"):
+            naming.validate_name(name)
 
 
 @pytest.mark.parametrize("port", [1024, 8000, 8081, 9000, 65535, "8000", " 8001 "])
@@ -129,6 +172,13 @@ def test_auth_values() -> None:
 )
 def test_name_from_destination(tmp_path: Path, folder: str, expected: str) -> None:
     assert naming.name_from_destination(tmp_path / folder) == expected
+
+
+def test_name_from_a_reserved_folder_name(tmp_path: Path) -> None:
+    with pytest.raises(InvalidAnswerError) as info:
+        naming.name_from_destination(tmp_path / "Net")
+    assert "'net'" in info.value.message
+    assert "--name net-app" in info.value.hint
 
 
 def test_name_from_unusable_folder(tmp_path: Path) -> None:
