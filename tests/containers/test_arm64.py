@@ -4,8 +4,12 @@ With arm64 stand-ins in the engine and QEMU registered for aarch64 executables, 
 framework's project with ``--arch arm64`` is built with BuildKit (the Go compiler runs natively
 and cross-compiles; Python and Node install their packages under emulation), labelled arm64,
 and run: the app image serves HTTP, and a Function URL event goes through the arm64 RIE and the
-adapter inside the lambda image. `sam build` (the classic builder, which runs every step, the Go
-compiler included, under emulation) builds an arm64 Go and an arm64 Python project.
+adapter inside the lambda image. `sam build` (the classic builder, which runs every step under
+emulation) builds an arm64 Python project.
+
+Not run: `sam build` of an arm64 Go project. The classic builder has no BUILDPLATFORM, so the
+Go compiler itself runs under emulation there (about five minutes here); the Dockerfile steps
+are the ones the BuildKit arm64 build above and the x86_64 `sam build` already prove.
 
 What emulation cannot prove: timing and real arm64 hardware; and the adapter stand-in is the
 x86_64 build (the kernel runs it natively inside the arm64 container), as crates.io offers no
@@ -104,7 +108,7 @@ def sam() -> Path:
         raise
 
 
-@pytest.mark.parametrize("framework", ["echo", "flask"])
+@pytest.mark.parametrize("framework", ["flask"])
 def test_sam_build_builds_an_arm64_function(
     framework: str, arm64_engine: Engine, sam: Path, tool_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -112,14 +116,7 @@ def test_sam_build_builds_an_arm64_function(
     project = images.render(tmp_path, framework, arch="arm64", port=8123)
     env = {**tool_env, "DOCKER_HOST": engine.host, "SAM_CLI_TELEMETRY": "0"}
     env["AWS_DEFAULT_REGION"] = "us-east-1"
-    go = framework == "echo"
-    if go:  # the classic builder compiles on the target platform: the arm64 Go image
-        standins.build_all(engine, arch="arm64", only=frozenset({"go"}))
-    try:
-        support.run([str(sam), "build"], cwd=project, env=env, timeout=1800)
-    finally:
-        if go:
-            standins.build_all(engine, arch="x86_64", only=frozenset({"go"}))
+    support.run([str(sam), "build"], cwd=project, env=env, timeout=1800)
     built = (project / ".aws-sam" / "build" / "template.yaml").read_text()
     match = re.search(r"^\s*ImageUri:\s*(\S+)\s*$", built, re.MULTILINE)
     assert match, built
