@@ -162,6 +162,7 @@ def check_name_reads_back(project: Path, framework: str, name: str) -> None:
         tomllib.loads((project / "pyproject.toml").read_text())
 
 
+@pytest.mark.slow
 @settings(
     max_examples=10,
     deadline=None,

@@ -82,6 +82,7 @@ def _check_consistency(
     assert has_stream_route == stream
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_every_combination_is_consistent_and_lint_clean(
     render_project: Render, framework: str

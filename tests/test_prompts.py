@@ -133,6 +133,7 @@ def test_ctrl_c_exits_130_and_writes_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "demo").exists()
 
 
+@pytest.mark.slow
 def test_terminal_session_renders_a_project(tmp_path: Path) -> None:
     child = _spawn("new", "svc", "--port", "8124", "--no-stream", cwd=tmp_path)
     for question in (

@@ -172,6 +172,7 @@ def test_a_project_outside_git_is_refused(cli: Cli, repo: Path, tmp_path: Path) 
     assert snapshot(destination) == before
 
 
+@pytest.mark.slow
 def test_downgrade_is_refused(cli: Cli, project: Path) -> None:
     assert cli("update", str(project), "-y").exit_code == 0
     commit_all(project, "chore: update the template")
@@ -202,6 +203,7 @@ def test_answers_without_a_version(cli: Cli, project: Path) -> None:
     assert "_commit: vX.Y.Z" in said
 
 
+@pytest.mark.slow
 def test_bundled_project_updates_from_the_recorded_repository(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -286,6 +288,7 @@ def test_new_questions_get_their_defaults_without_a_terminal(
     assert (project / "LICENSE").read_text() == "MIT licence\n"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_new_questions_are_asked_on_a_terminal(repo: Path, project: Path) -> None:
     _ask_for_a_licence(repo)
@@ -300,6 +303,7 @@ def test_new_questions_are_asked_on_a_terminal(repo: Path, project: Path) -> Non
     assert (project / "LICENSE").read_text() == "Apache-2.0 licence\n"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_ctrl_c_at_a_new_question_exits_130_and_changes_nothing(repo: Path, project: Path) -> None:
     _ask_for_a_licence(repo)
