@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from scaffold.errors import EXIT_INTERRUPTED, MissingAnswerError, ScaffoldError
+from scaffold.errors import EXIT_FAILURE, EXIT_INTERRUPTED, MissingAnswerError, ScaffoldError
+from scaffold.interrupts import Interrupted, unwrap
 from scaffold.models import Framework, RequestDraft
 
 app = typer.Typer(
@@ -34,17 +35,48 @@ def _funnel() -> Iterator[None]:
     except ScaffoldError as err:
         console.error(err)
         raise typer.Exit(err.exit_code) from err
+    except Interrupted as err:
+        console.interrupted(err)
+        raise typer.Exit(err.exit_code) from err
     except (KeyboardInterrupt, EOFError) as err:
         console.aborted()
         raise typer.Exit(EXIT_INTERRUPTED) from err
+    except Exception as err:  # code that wraps what it catches, e.g. an import cut short
+        stopped = unwrap(err)
+        if stopped is None:
+            raise
+        console.interrupted(stopped)
+        raise typer.Exit(stopped.exit_code) from err
 
 
 def _version(value: bool) -> None:
     if value:
         from scaffold import __version__
 
-        typer.echo(f"lambda-scaffold {__version__}")
+        try:
+            sys.stdout.write(f"lambda-scaffold {__version__}\n")
+            sys.stdout.flush()
+        except (OSError, AttributeError) as err:  # stdout full, a broken pipe, or closed
+            _stdout_failed(err)
+            raise typer.Exit(EXIT_FAILURE) from err
         raise typer.Exit()
+
+
+def _stdout_failed(err: Exception) -> None:
+    """Say on stderr that stdout failed; point stdout at /dev/null so the exit flush succeeds."""
+    import os
+
+    reason = getattr(err, "strerror", None) or "it is closed"
+    sys.stderr.write(f"error: cannot write to stdout: {reason}\n")
+    if sys.stdout is not None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _on_terminal() -> bool:
+    """Tell whether stdin is a terminal to ask on (it may also be closed)."""
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 @app.callback()
@@ -106,7 +138,7 @@ def new(
     ] = None,
 ) -> None:
     """Create a new project: app, Dockerfile with the adapter, SAM template, compose, README."""
-    from scaffold import console, plan, render
+    from scaffold import console, interrupts, plan, render
 
     draft = RequestDraft(
         destination=destination,
@@ -120,12 +152,12 @@ def new(
         timeout=timeout,
         async_init=async_init,
     )
-    with _funnel():
+    with _funnel(), interrupts.handled():
         if destination is not None:
             render.check_destination(destination, overwrite=force)
         if template is not None:
             template = render.check_template(template)
-        if not no_input and sys.stdin.isatty():
+        if not no_input and _on_terminal():
             from scaffold import prompts
 
             draft = prompts.complete(draft)
@@ -137,10 +169,17 @@ def new(
                 )
             draft = replace(draft, framework=Framework.ECHO.value)
         request = plan.build_request(draft)
-        result = render.render(request, dry_run=dry_run, overwrite=force, template=template)
-        console.render_summary(result)
-        for message in result.warnings:
-            console.warn(message)
+        result = None
+        try:
+            result = render.render(request, dry_run=dry_run, overwrite=force, template=template)
+            console.render_summary(result)
+            for message in result.warnings:
+                console.warn(message)
+        except BaseException as err:
+            stopped = unwrap(err)
+            if stopped is not None and result is not None and not dry_run:
+                stopped.written = request.destination  # the signal came after the last rename
+            raise
 
 
 @app.command("list")
@@ -151,7 +190,10 @@ def list_command(
     from scaffold import console
     from scaffold.blueprints import BLUEPRINTS
 
-    if as_json:
+    with _funnel():
+        if not as_json:
+            console.blueprint_table(BLUEPRINTS)
+            return
         console.emit_json(
             [
                 {
@@ -163,8 +205,6 @@ def list_command(
                 for bp in BLUEPRINTS
             ]
         )
-    else:
-        console.blueprint_table(BLUEPRINTS)
 
 
 @app.command()
@@ -210,7 +250,7 @@ def update(
     from scaffold import update as updating
 
     with _funnel():
-        interactive = not no_input and sys.stdin.isatty()
+        interactive = not no_input and _on_terminal()
         result = updating.update_project(path, to=to, interactive=interactive, template=template)
         console.update_summary(result)
         if result.conflicts:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import sys
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -15,7 +17,8 @@ from rich.table import Table
 from rich.tree import Tree
 
 from scaffold.blueprints import Blueprint, get_blueprint
-from scaffold.errors import ScaffoldError
+from scaffold.errors import OutputError, ScaffoldError
+from scaffold.interrupts import Interrupted
 from scaffold.models import AuthType, RenderResult
 
 if TYPE_CHECKING:
@@ -44,10 +47,40 @@ def aborted() -> None:
     _stderr().print("[bold red]Aborted.[/] Nothing was written.")
 
 
+def interrupted(err: Interrupted) -> None:
+    """Say which signal stopped the run, and exactly what it left written."""
+    out = _stderr()
+    if err.written is not None:
+        out.print(
+            f"[bold red]Aborted[/] by {err.name} after the project was written: "
+            f"{escape(str(err.written))} is complete."
+        )
+    elif err.left:
+        left = ", ".join(escape(str(path)) for path in err.left)
+        out.print(f"[bold red]Aborted[/] by {err.name}. Left behind, remove by hand: {left}")
+    else:
+        out.print(f"[bold red]Aborted[/] by {err.name}. Nothing was written.")
+
+
 def emit_json(data: Any) -> None:
-    """Write machine-readable JSON to stdout."""
-    sys.stdout.write(json.dumps(data, indent=2) + "\n")
-    sys.stdout.flush()
+    """Write machine-readable JSON to stdout.
+
+    Raises:
+        OutputError: stdout is closed, full or a broken pipe.
+    """
+    try:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        sys.stdout.flush()
+    except (OSError, AttributeError) as err:  # AttributeError: stdout is closed (None)
+        reason = getattr(err, "strerror", None) or "it is closed"
+        if sys.stdout is not None:  # let the flush at exit succeed instead of failing again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        raise OutputError(
+            f"cannot write to stdout: {reason}",
+            hint="send stdout to a file or pipe that can take the output",
+        ) from err
 
 
 def blueprint_table(blueprints: Iterable[Blueprint]) -> None:
@@ -109,7 +142,7 @@ def render_summary(result: RenderResult) -> None:
         return
     steps = "\n".join(
         (
-            f"cd {escape(str(request.destination))}",
+            f"cd {escape(shlex.quote(str(request.destination)))}",
             "make run      # the app natively on its port",
             "make up       # the container with docker compose",
             "make deploy   # sam build && sam deploy (asks the first time)",

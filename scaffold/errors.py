@@ -48,6 +48,22 @@ class DestinationNotEmptyError(ScaffoldError):
     """Raised when the destination folder already holds files and --force was not given."""
 
 
+class DestinationBusyError(ScaffoldError):
+    """Raised when another run of lambda-scaffold is writing the same destination."""
+
+
+class DestinationConflictError(ScaffoldError):
+    """Raised when --force would write through a link, or swap a file and a folder."""
+
+
+class WriteError(ScaffoldError):
+    """Raised when the file system refuses a write: disk full, permissions, long names."""
+
+
+class OutputError(ScaffoldError):
+    """Raised when stdout cannot take the output: closed, a full disk, a broken pipe."""
+
+
 class RenderError(ScaffoldError):
     """Raised when the template cannot be rendered (broken or unsuitable template, disk error)."""
 

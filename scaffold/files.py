@@ -1,10 +1,9 @@
-"""File-system helpers of the render flow: stage the bundled template, list and move output."""
+"""File-system helpers of the render flow: stage the bundled template, list the output."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
@@ -37,30 +36,3 @@ def list_files(root: Path) -> Iterator[str]:
     for path in sorted(root.rglob("*")):
         if path.is_file() or path.is_symlink():
             yield path.relative_to(root).as_posix()
-
-
-def move_into(output: Path, destination: Path) -> None:
-    """Move a rendered tree into destination, merging into an existing folder."""
-    if not destination.exists():
-        with _created_parents(destination.parent):
-            shutil.move(str(output), str(destination))
-        return
-    for path in sorted(output.rglob("*")):
-        target = destination / path.relative_to(output)
-        if path.is_dir():
-            target.mkdir(exist_ok=True)
-        else:
-            shutil.copy2(path, target)
-
-
-@contextmanager
-def _created_parents(folder: Path) -> Iterator[None]:
-    """Create missing parent folders, and remove the ones created here if the body fails."""
-    missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        yield
-    except BaseException:
-        for parent in missing:
-            shutil.rmtree(parent, ignore_errors=True)
-        raise

@@ -15,6 +15,7 @@ from scaffold.models import (
     RequestDraft,
     default_timeout,
 )
+from scaffold.staging import absolute
 
 
 def build_request(draft: RequestDraft) -> ProjectRequest:
@@ -41,15 +42,15 @@ def build_request(draft: RequestDraft) -> ProjectRequest:
             "no destination and no project name were given",
             hint="pass a destination folder, e.g. `lambda-scaffold new orders-api`, or --name",
         )
-    destination = draft.destination if draft.destination is not None else Path.cwd() / name
+    destination = draft.destination if draft.destination is not None else absolute(Path(name))
     stream = bool(draft.stream)
     return ProjectRequest(
         destination=destination,
         framework=framework,
         name=name,
         port=naming.validate_port(draft.port if draft.port is not None else DEFAULT_PORT),
-        arch=naming.parse_arch(draft.arch) if draft.arch else Architecture.X86_64,
-        auth=naming.parse_auth(draft.auth) if draft.auth else AuthType.NONE,
+        arch=naming.parse_arch(draft.arch) if draft.arch is not None else Architecture.X86_64,
+        auth=naming.parse_auth(draft.auth) if draft.auth is not None else AuthType.NONE,
         stream=stream,
         memory=naming.validate_memory(draft.memory if draft.memory is not None else DEFAULT_MEMORY),
         timeout=naming.validate_timeout(

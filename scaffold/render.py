@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Final
 
 from scaffold import answers as answers_file
-from scaffold import gitutil
+from scaffold import gitutil, staging
 from scaffold.blueprints import (
     ANSWERS_FILE,
     TEMPLATE_REPO,
@@ -19,8 +19,9 @@ from scaffold.blueprints import (
     release_tag,
     template_repository,
 )
-from scaffold.errors import EXIT_USAGE, DestinationNotEmptyError, RenderError, ScaffoldError
-from scaffold.files import list_files, move_into, stage_bundled
+from scaffold.errors import EXIT_USAGE, RenderError, ScaffoldError
+from scaffold.fetching import clone, fetch_timeout
+from scaffold.files import list_files, stage_bundled
 from scaffold.hints import (
     fetch_failure,
     first_line,
@@ -29,6 +30,7 @@ from scaffold.hints import (
     user_message_error,
 )
 from scaffold.models import ProjectRequest, RenderResult
+from scaffold.staging import os_error
 
 Answers = Mapping[str, str | int | bool]
 TEMPLATE_CONFIGS: Final = ("copier.yml", "copier.yaml")
@@ -39,17 +41,9 @@ _FIT_HINT: Final = (
 
 
 def check_destination(destination: Path, *, overwrite: bool) -> None:
-    """Refuse a destination that is a file, or a non-empty folder unless overwrite is set."""
-    if destination.exists() and not destination.is_dir():
-        raise DestinationNotEmptyError(
-            f"{destination} exists and is not a folder",
-            hint="choose another destination",
-        )
-    if destination.is_dir() and any(destination.iterdir()) and not overwrite:
-        raise DestinationNotEmptyError(
-            f"{destination} is not empty",
-            hint="choose an empty or new folder, or pass --force to write into it",
-        )
+    """Refuse a link, a file, or a non-empty folder (unless overwrite is set) as destination."""
+    staging.absolute(destination)  # refuses a working folder that no longer exists
+    staging.check_destination(destination, overwrite=overwrite)
 
 
 def check_template(template: str) -> str:
@@ -81,8 +75,9 @@ def render(
 ) -> RenderResult:
     """Render the project described by request.
 
-    The project is rendered into a private temporary folder first and moved into place only when
-    copier succeeded, so a failure or an interrupt leaves nothing half-written.
+    The project is rendered into a staging folder beside the destination and put in place only
+    when copier succeeded (see scaffold.staging), so a failure or a signal leaves the
+    destination as it was, or complete.
 
     Args:
         request: The validated answers and the destination.
@@ -95,8 +90,8 @@ def render(
         The relative paths of the files written (or that would be written), and copier's
         warnings.
     """
-    destination = request.destination
-    check_destination(destination, overwrite=overwrite)
+    check_destination(request.destination, overwrite=overwrite)
+    destination = staging.absolute(request.destination)
     if template is None and vcs_ref is not None:
         raise RenderError(
             "a template version can only be chosen for a git template",
@@ -104,25 +99,68 @@ def render(
             exit_code=EXIT_USAGE,
         )
     source = None if template is None else check_template(template)
-    with tempfile.TemporaryDirectory(prefix="lambda-scaffold-") as scratch:
-        scratch_dir = Path(scratch)
-        output = scratch_dir / "project"
-        if source is None:
-            notes = run_copier(str(stage_bundled(scratch_dir)), output, request.answers())
-            _record_bundled_source(output)
-        else:
-            notes = run_copier(source, output, request.answers(), vcs_ref=vcs_ref)
-            notes += _check_fit(source, output, request.answers())
-        files = tuple(list_files(output))
+    timeout = fetch_timeout() if source is not None and is_remote_source(source) else None
+    with staging.workspace(destination, overwrite=overwrite, dry_run=dry_run) as work:
+        try:
+            with _temporary_files_in(work.tmp):
+                notes = _render_into(work, source, request.answers(), vcs_ref, timeout)
+            files = tuple(list_files(work.project))
+        except OSError as err:
+            raise staging.os_error(err, doing="render the project") from err
         if not dry_run:
-            move_into(output, destination)
+            work.commit()
     return RenderResult(request=request, files=files, dry_run=dry_run, warnings=tuple(notes))
 
 
+def _render_into(
+    work: staging.Workspace,
+    source: str | None,
+    answers: Answers,
+    vcs_ref: str | None,
+    timeout: float | None,
+) -> list[str]:
+    """Render into work.project from the bundled template, a folder, or a fetched git URL."""
+    output = work.project
+    if source is None:
+        notes = run_copier(str(stage_bundled(work.root)), output, answers)
+        _record_bundled_source(output)
+        return notes
+    if timeout is None:
+        local = source
+    else:
+        local = str(clone(source, work.root / "template", timeout=timeout))
+    notes = run_copier(local, output, answers, vcs_ref=vcs_ref, label=source)
+    if local != source:
+        _record_fetched_source(output, source)
+    return notes + _check_fit(source, output, answers)
+
+
+@contextmanager
+def _temporary_files_in(folder: Path) -> Iterator[None]:
+    """Point Python's temporary files (copier's clones and copies) into folder for the body.
+
+    The folder is removed with the workspace, so even the temporary files of a killed run
+    never pile up in the system's temporary folder.
+    """
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = previous
+
+
 def run_copier(
-    source: str, output: Path, answers: Answers, *, vcs_ref: str | None = None
+    source: str,
+    output: Path,
+    answers: Answers,
+    *,
+    vcs_ref: str | None = None,
+    label: str | None = None,
 ) -> list[str]:
     """Run copier non-interactively; translate every failure into a RenderError.
+
+    label names the template in messages (default: source).
 
     Returns:
         copier's warnings, as messages for a human.
@@ -130,7 +168,7 @@ def run_copier(
     import copier  # deferred: importing copier costs about half a second
 
     with _copier_errors(
-        source,
+        label or source,
         question_hint="check that the template asks the same questions "
         "as lambda-scaffold (framework, name, port, ...)",
     ) as notes:
@@ -204,6 +242,14 @@ def _record_bundled_source(output: Path) -> None:
         answers_file.record_source(path, template_repository(), release_tag(__version__))
 
 
+def _record_fetched_source(output: Path, source: str) -> None:
+    """Point the answers file at the git URL instead of the local clone copier rendered."""
+    path = output / ANSWERS_FILE
+    if path.is_file():
+        commit = answers_file.load(path).get(answers_file.COMMIT_KEY)
+        answers_file.record_source(path, source, commit if isinstance(commit, str) else None)
+
+
 def _check_fit(source: str, output: Path, answers: Answers) -> list[str]:
     """Refuse a custom template that does not record lambda-scaffold's questions."""
     path = output / ANSWERS_FILE
@@ -250,9 +296,7 @@ def _copier_errors(source: str, *, question_hint: str) -> Iterator[list[str]]:
     except (CopierError, TemplateError, ValueError) as err:
         raise render_failure(err, source, hint=question_hint) from err
     except OSError as err:
-        raise RenderError(
-            f"rendering failed: {err}", hint="check disk space and permissions"
-        ) from err
+        raise os_error(err, doing="render the project") from err
 
 
 @contextmanager

@@ -1,0 +1,104 @@
+"""Fetch a template's git repository within a deadline: a peer that stops answering cannot hang.
+
+git has no overall timeout (``http.lowSpeedTime`` covers only HTTP, nothing covers ``git://``),
+so the clone runs as a child process group that is killed when the deadline passes or the run
+is interrupted. copier then renders from the local clone and never touches the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import signal
+import subprocess
+from pathlib import Path
+from typing import Final
+
+from scaffold.errors import EXIT_USAGE, RenderError
+from scaffold.hints import first_line
+
+TIMEOUT_VARIABLE: Final = "LAMBDA_SCAFFOLD_FETCH_TIMEOUT"
+DEFAULT_TIMEOUT: Final = 120.0
+_SHORTHANDS: Final = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
+
+
+def fetch_timeout() -> float:
+    """Return the seconds a template fetch may take: LAMBDA_SCAFFOLD_FETCH_TIMEOUT or 120.
+
+    Raises:
+        RenderError: The variable is not a positive number of seconds (exit code 2).
+    """
+    text = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise RenderError(
+            f"{TIMEOUT_VARIABLE}={text} is not a number of seconds",
+            hint=f"set it to a positive number such as 300, or unset it for {DEFAULT_TIMEOUT:g}",
+            exit_code=EXIT_USAGE,
+        )
+    return seconds
+
+
+def expand(source: str) -> str:
+    """Turn copier's gh:/gl: shorthands into the URLs git understands."""
+    for shorthand, base in _SHORTHANDS.items():
+        if source.startswith(shorthand):
+            path = source.removeprefix(shorthand)
+            return base + (path if path.endswith(".git") else f"{path}.git")
+    return source
+
+
+def clone(source: str, into: Path, *, timeout: float) -> Path:
+    """Clone the git repository source (with its tags) into the new folder into.
+
+    Raises:
+        RenderError: git is missing, failed, or did not finish within timeout seconds.
+    """
+    url = expand(source)
+    argv = ["git", "clone", "--quiet", "--", url, str(into)]
+    try:
+        process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+            start_new_session=True,  # its own group: killing it also stops git-remote-* and ssh
+        )
+    except OSError as err:
+        raise RenderError(
+            f"git cannot run: {first_line(err)}", hint="install git, then run again"
+        ) from err
+    try:
+        _, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired as err:
+        _kill(process)
+        raise RenderError(
+            f"fetching the template {source} took longer than {timeout:g} s",
+            hint=f"check the URL and your network; on a slow link raise {TIMEOUT_VARIABLE}",
+        ) from err
+    except BaseException:
+        _kill(process)
+        raise
+    if process.returncode != 0:
+        lines = stderr.decode("utf-8", "replace").strip().splitlines()
+        fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
+        detail = (fatal or lines or [f"exit code {process.returncode}"])[0]
+        raise RenderError(
+            f"git could not fetch the template {source}: {detail}",
+            hint="check the URL, the version tag and your network "
+            f"(`git ls-remote --tags {url}` must work)",
+        )
+    return into
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
