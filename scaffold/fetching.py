@@ -61,10 +61,31 @@ def clone(source: str, into: Path, *, timeout: float) -> Path:
         RenderError: git is missing, failed, or did not finish within timeout seconds.
     """
     url = expand(source)
-    argv = ["git", "clone", "--quiet", "--", url, str(into)]
+    late = RenderError(
+        f"fetching the template {source} took longer than {timeout:g} s",
+        hint=f"check the URL and your network; on a slow link raise {TIMEOUT_VARIABLE}",
+    )
+    _git_within(["clone", "--quiet", "--", url, str(into)], source, url, timeout, late)
+    return into
+
+
+def probe(source: str, *, timeout: float, late: RenderError) -> None:
+    """Ask the git server of source for its tags, and give up after timeout seconds.
+
+    Every transport counts (https, ssh, git://): a peer that accepts and never answers fails
+    here instead of stalling a longer operation that has no deadline of its own.
+
+    Raises:
+        RenderError: git is missing or failed; late when the deadline passed.
+    """
+    url = expand(source)
+    _git_within(["ls-remote", "--tags", "--quiet", "--", url], source, url, timeout, late)
+
+
+def _git_within(args: list[str], source: str, url: str, timeout: float, late: RenderError) -> None:
     try:
         process = subprocess.Popen(
-            argv,
+            ["git", *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -79,10 +100,7 @@ def clone(source: str, into: Path, *, timeout: float) -> Path:
         _, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as err:
         _kill(process)
-        raise RenderError(
-            f"fetching the template {source} took longer than {timeout:g} s",
-            hint=f"check the URL and your network; on a slow link raise {TIMEOUT_VARIABLE}",
-        ) from err
+        raise late from err
     except BaseException:
         _kill(process)
         raise
@@ -95,10 +113,9 @@ def clone(source: str, into: Path, *, timeout: float) -> Path:
             hint="check the URL, the version tag and your network "
             f"(`git ls-remote --tags {url}` must work)",
         )
-    return into
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    process.communicate()  # reaps it and closes its stderr pipe

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from scaffold import answers, gitutil, render, update_apply, update_scratch
+from scaffold import answers, fetching, gitutil, render, update_apply, update_scratch
 from scaffold.blueprints import ANSWERS_FILE, is_remote_source
 from scaffold.errors import (
     AnswersFileError,
@@ -104,6 +104,7 @@ def update_project(
         source = None
     with guarded() as guard:
         try:
+            _check_reachable(source if source is not None else before.get(answers.SOURCE_KEY))
             notes = _update_through_scratch(
                 project, top, guard, source=source, vcs_ref=vcs_ref, interactive=interactive
             )
@@ -225,6 +226,23 @@ def _check_source(before: dict[str, Any], override: str | None) -> None:
             hint=f"pass the template's git URL or a local clone with --template SRC, or fix "
             f"{answers.SOURCE_KEY} in {ANSWERS_FILE}",
         )
+
+
+def _check_reachable(source: object) -> None:
+    """Ask a remote template's server for its tags within the git timeout, on any transport.
+
+    copier's own fetches have only git's HTTP(S) stall limit; a git:// or ssh:// peer that
+    accepts and never answers would hang them.
+    """
+    if not isinstance(source, str) or not is_remote_source(source):
+        return
+    seconds = gitutil.timeout_seconds()
+    late = RenderError(
+        f"the template {source} did not answer within {seconds} s",
+        hint="check the URL and your network; a slow server may need a longer wait, e.g. "
+        f"{gitutil.TIMEOUT_ENV}=120",
+    )
+    fetching.probe(source, timeout=seconds, late=late)
 
 
 def _update_through_scratch(

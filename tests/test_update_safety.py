@@ -361,10 +361,13 @@ def silent_server() -> Iterator[str]:
 
 
 @pytest.mark.timeout(60)
+@pytest.mark.parametrize("scheme", ["http", "git"])
 def test_a_template_server_that_never_answers_times_out(
-    cli: Cli, project: Path, silent_server: str, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, project: Path, silent_server: str, monkeypatch: pytest.MonkeyPatch, scheme: str
 ) -> None:
+    """Every transport gives up: git's HTTP stall limit alone would not cover git://."""
     monkeypatch.setenv("LAMBDA_SCAFFOLD_GIT_TIMEOUT", "2")
+    silent_server = silent_server.replace("http://", f"{scheme}://", 1)
     before = snapshot(project)
     started = time.monotonic()
     result = cli("update", str(project), "--template", silent_server, "--no-input")
