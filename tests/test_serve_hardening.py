@@ -368,7 +368,11 @@ def test_serve_bounds_its_workers_with_a_quick_503(quick_server: tuple[int, list
         reply = raw_exchange(port, _get("/", extra=b"Connection: close\r\n"), timeout=3)
         assert reply.status == 503, reply
         assert reply.seconds < 1.5
-        assert any("503" in line for line in lines)
+        # The log line is written after the answer is sent: wait for it, bounded.
+        deadline = time.monotonic() + 5
+        while not any("503" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert any("503" in line for line in lines), lines
     finally:
         for sock in idle:
             sock.close()
