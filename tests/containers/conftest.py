@@ -7,6 +7,7 @@ not root), the tests skip with the reason, or fail where toolchains are required
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,7 +37,26 @@ def unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[engines.Engine]:
-    """A private dockerd with the stand-in base images, for the whole run."""
+    """A private dockerd with the stand-in base images, for the whole run.
+
+    SIGTERM and SIGHUP to the test run become KeyboardInterrupt for as long as the engine runs,
+    so pytest's teardown still stops the daemon and removes its data.
+    """
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    for sig in previous:
+        signal.signal(sig, _interrupt)
+    try:
+        yield from _engine(tmp_path_factory)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def _engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[engines.Engine]:
     try:
         started = engines.start(tmp_path_factory.mktemp("engine"))
     except engines.EngineUnavailableError as err:
