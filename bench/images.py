@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Final
 
 from scaffold import Framework, ProjectRequest, generate
-from scaffold.blueprints import BLUEPRINTS
+from scaffold.generator.frameworks import BLUEPRINTS
 from tests.containers import engine as engines
 from tests.containers import images, standins
 

@@ -28,8 +28,8 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from scaffold import Framework, ProjectRequest, generate  # noqa: E402
-from scaffold.events import build_event  # noqa: E402
-from scaffold.rie_client import invoke  # noqa: E402
+from scaffold.lambda_local.events import build_event  # noqa: E402
+from scaffold.lambda_local.rie_client import invoke  # noqa: E402
 from tests import lambda_binaries as binaries  # noqa: E402
 from tests import lambda_chain as lc  # noqa: E402
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scaffold.blueprints import BLUEPRINTS, Blueprint
-from scaffold.models import ProjectRequest, RenderResult
+from scaffold.generator.frameworks import BLUEPRINTS, Blueprint
+from scaffold.generator.models import ProjectRequest, RenderResult
 
 
 def generate(
@@ -14,9 +14,9 @@ def generate(
     template: str | None = None,
     vcs_ref: str | None = None,
 ) -> RenderResult:
-    """Render a project; see :func:`scaffold.render.render`."""
-    from scaffold.plan import check_request
-    from scaffold.render import render  # deferred: keeps `import scaffold` free of copier
+    """Render a project; see :func:`scaffold.generator.render.render`."""
+    from scaffold.generator.plan import check_request
+    from scaffold.generator.render import render  # deferred: keeps `import scaffold` free of copier
 
     check_request(request)
     return render(request, dry_run=dry_run, overwrite=overwrite, template=template, vcs_ref=vcs_ref)

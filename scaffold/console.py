@@ -1,14 +1,11 @@
-"""The only rich user: human-readable output on stderr, machine output on stdout."""
+"""The only rich user: the human-readable summaries, warnings and errors, on stderr."""
 
 from __future__ import annotations
 
-import json
-import os
 import shlex
-import sys
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -16,13 +13,14 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.tree import Tree
 
-from scaffold.blueprints import Blueprint, get_blueprint
-from scaffold.errors import OutputError, ScaffoldError
+from scaffold.errors import ScaffoldError
+from scaffold.generator.frameworks import Blueprint
+from scaffold.generator.models import AuthType, RenderResult
+from scaffold.generator.questions import QUESTIONS
 from scaffold.interrupts import Interrupted
-from scaffold.models import AuthType, RenderResult
 
 if TYPE_CHECKING:
-    from scaffold.update import UpdateResult
+    from scaffold.generator.update import UpdateResult
 
 
 @cache
@@ -62,27 +60,6 @@ def interrupted(err: Interrupted) -> None:
         out.print(f"[bold red]Aborted[/] by {err.name}. Nothing was written.")
 
 
-def emit_json(data: Any) -> None:
-    """Write machine-readable JSON to stdout.
-
-    Raises:
-        OutputError: stdout is closed, full or a broken pipe.
-    """
-    try:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
-        sys.stdout.flush()
-    except (OSError, AttributeError) as err:  # AttributeError: stdout is closed (None)
-        reason = getattr(err, "strerror", None) or "it is closed"
-        if sys.stdout is not None:  # let the flush at exit succeed instead of failing again
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            os.close(devnull)
-        raise OutputError(
-            f"cannot write to stdout: {reason}",
-            hint="send stdout to a file or pipe that can take the output",
-        ) from err
-
-
 def blueprint_table(blueprints: Iterable[Blueprint]) -> None:
     """Show the frameworks that `new --framework` accepts."""
     table = Table(title="Frameworks", title_justify="left")
@@ -116,18 +93,9 @@ def render_summary(result: RenderResult) -> None:
     choices = Table.grid(padding=(0, 2))
     choices.add_column(style="bold")
     choices.add_column()
-    rows = {
-        "framework": get_blueprint(request.framework).title,
-        "name": request.name,
-        "port": str(request.port),
-        "architecture": request.arch.value,
-        "function URL auth": request.auth.value,
-        "streaming": "on" if request.stream else "off",
-        "memory / timeout": f"{request.memory} MB / {request.timeout} s",
-        "async init": "on" if request.async_init else "off",
-    }
-    for key, value in rows.items():
-        choices.add_row(key, escape(value))
+    answers = request.answers()
+    for question in QUESTIONS:
+        choices.add_row(question.label, escape(question.show(answers[question.name])))
     out.print(Panel(choices, title="lambda-scaffold", title_align="left", expand=False))
     verb = "would write" if result.dry_run else "wrote"
     out.print(f"{verb} {len(result.files)} files:")
@@ -149,55 +117,6 @@ def render_summary(result: RenderResult) -> None:
         )
     )
     out.print(Panel(steps, title="Next steps", title_align="left", expand=False))
-
-
-def http_response(
-    status: int, headers: Sequence[tuple[str, str]], cookies: Sequence[str], body: bytes
-) -> None:
-    """Write an HTTP answer to stdout like ``curl -i``: status line, headers, blank line, body."""
-    from http import HTTPStatus
-
-    try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = ""
-    lines = [f"HTTP/1.1 {status} {reason}".rstrip()]
-    lines += [f"{name}: {value}" for name, value in headers]
-    lines += [f"set-cookie: {cookie}" for cookie in cookies]
-    out = sys.stdout.buffer
-    out.write(("\n".join(lines) + "\n\n").encode("utf-8"))
-    out.write(body)
-    if body and not body.endswith(b"\n") and sys.stdout.isatty():
-        out.write(b"\n")
-    out.flush()
-
-
-def invoked(endpoint: str, elapsed_ms: float, *, streamed: bool) -> None:
-    """Say on stderr where the answer came from and how long it took."""
-    mode = ", response stream" if streamed else ""
-    _stderr().print(
-        f"[dim]answered by {escape(endpoint)} in {elapsed_ms:.0f} ms{mode}[/]", soft_wrap=True
-    )
-
-
-def serving(url: str, endpoint: str) -> None:
-    """Announce the local Function URL server."""
-    _stderr().print(
-        f"[bold]Serving[/] {escape(url)} [dim]->[/] RIE at {escape(endpoint)}  "
-        "[dim](Ctrl-C to stop)[/]",
-        soft_wrap=True,
-    )
-
-
-def request_log(line: str) -> None:
-    """Log one served request on stderr, as one plain line."""
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
-
-
-def stopped() -> None:
-    """Say that the server stopped."""
-    _stderr().print("Stopped.")
 
 
 def update_summary(result: UpdateResult) -> None:

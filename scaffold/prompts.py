@@ -1,174 +1,78 @@
-"""The only questionary user: ask, on a terminal, for the answers the flags did not give."""
+"""The only questionary user: ask, on a terminal, for the answers the flags did not give.
+
+Every question comes from :data:`scaffold.generator.questions.QUESTIONS`, asked in its order
+and kind; the answers are checked by the question's own ``parse``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import questionary
-from questionary import Choice
 
-from scaffold import naming
-from scaffold.blueprints import BLUEPRINTS
-from scaffold.errors import InvalidAnswerError
-from scaffold.models import (
-    DEFAULT_MEMORY,
-    DEFAULT_PORT,
-    Architecture,
-    AuthType,
-    RequestDraft,
-    default_timeout,
-)
+from scaffold.errors import InvalidAnswerError, ScaffoldError
+from scaffold.generator.models import RequestDraft, Value
+from scaffold.generator.questions import QUESTIONS, Kind, Question
 
-FALLBACK_NAME = "my-lambda-app"
+FALLBACK_NAME: Final = "my-lambda-app"
 
 
 def complete(draft: RequestDraft, **io: Any) -> RequestDraft:
     """Ask for every answer missing from draft and return the completed draft.
 
     Args:
-        draft: The answers given by flags; None means "ask".
+        draft: The answers given by flags; a missing question is asked.
         **io: Passed to prompt_toolkit (``input``/``output``), for tests.
 
     Raises:
         KeyboardInterrupt: The user pressed Ctrl-C.
     """
-    framework = draft.framework or ask_framework(**io)
-    name = draft.name or ask_name(_default_name(draft.destination), **io)
-    port = draft.port if draft.port is not None else ask_port(**io)
-    arch = draft.arch or ask_arch(**io)
-    auth = draft.auth or ask_auth(**io)
-    stream = draft.stream if draft.stream is not None else ask_stream(**io)
-    memory = draft.memory if draft.memory is not None else ask_memory(**io)
-    timeout = draft.timeout if draft.timeout is not None else ask_timeout(stream=stream, **io)
-    async_init = draft.async_init if draft.async_init is not None else ask_async_init(**io)
-    return replace(
-        draft,
-        framework=framework,
-        name=name,
-        port=port,
-        arch=arch,
-        auth=auth,
-        stream=stream,
-        memory=memory,
-        timeout=timeout,
-        async_init=async_init,
-    )
+    for question in QUESTIONS:
+        if draft.given.get(question.name) is None:
+            draft = draft.answer(question.name, ask(question, draft, **io))
+    return draft
 
 
-def ask_framework(**io: Any) -> str:
-    """Ask which web framework to use."""
-    choices = [
-        Choice(f"{bp.title} - {bp.description}", value=bp.framework.value) for bp in BLUEPRINTS
-    ]
-    answer: str = questionary.select("Framework", choices=choices, **io).unsafe_ask()
-    return answer
-
-
-def ask_name(default: str, **io: Any) -> str:
-    """Ask for the project name."""
-    answer: str = questionary.text(
-        "Project name",
-        default=default,
-        validate=_validator(naming.validate_name),
-        instruction="(lowercase letters, digits, hyphens)",
+def ask(question: Question, draft: RequestDraft, **io: Any) -> Value:
+    """Ask one question, offering its default for the answers so far."""
+    default = _default(question, draft)
+    if question.kind is Kind.SELECT:
+        choices = [questionary.Choice(c.label, value=c.value) for c in question.choices()]
+        selected: str = questionary.select(
+            question.prompt, choices=choices, default=_selected(choices, default), **io
+        ).unsafe_ask()
+        return selected
+    if question.kind is Kind.CONFIRM:
+        confirmed: bool = questionary.confirm(
+            question.prompt, default=bool(default), instruction=question.instruction, **io
+        ).unsafe_ask()
+        return confirmed
+    text: str = questionary.text(
+        question.prompt,
+        default=str(default),
+        validate=_validator(question.parse),
+        instruction=question.instruction,
         **io,
     ).unsafe_ask()
-    return answer.strip()
+    return question.parse(text.strip())
 
 
-def ask_port(**io: Any) -> int:
-    """Ask for the app's port."""
-    answer: str = questionary.text(
-        "Port",
-        default=str(DEFAULT_PORT),
-        validate=_validator(naming.validate_port),
-        instruction="(1024-65535; 3000, 8080 and 9001 are taken on Lambda)",
-        **io,
-    ).unsafe_ask()
-    return naming.validate_port(answer)
-
-
-def ask_arch(**io: Any) -> str:
-    """Ask for the Lambda architecture."""
-    choices = [
-        Choice("x86_64 - the default", value=Architecture.X86_64.value),
-        Choice(
-            "arm64 - cheaper per GB-second, native on Apple silicon", value=Architecture.ARM64.value
-        ),
-    ]
-    answer: str = questionary.select("Architecture", choices=choices, **io).unsafe_ask()
-    return answer
-
-
-def ask_auth(**io: Any) -> str:
-    """Ask for the Function URL auth type."""
-    choices = [
-        Choice("NONE - a public URL anyone on the internet can call", value=AuthType.NONE.value),
-        Choice("AWS_IAM - only SigV4-signed requests", value=AuthType.AWS_IAM.value),
-    ]
-    answer: str = questionary.select("Function URL auth", choices=choices, **io).unsafe_ask()
-    return answer
-
-
-def ask_stream(**io: Any) -> bool:
-    """Ask whether responses are streamed."""
-    answer: bool = questionary.confirm(
-        "Stream responses?",
-        default=False,
-        instruction="(RESPONSE_STREAM invoke mode and a GET /stream example) ",
-        **io,
-    ).unsafe_ask()
-    return answer
-
-
-def ask_memory(**io: Any) -> int:
-    """Ask for the function's memory size."""
-    answer: str = questionary.text(
-        "Memory (MB)",
-        default=str(DEFAULT_MEMORY),
-        validate=_validator(naming.validate_memory),
-        instruction="(128-10240; CPU grows with memory)",
-        **io,
-    ).unsafe_ask()
-    return naming.validate_memory(answer)
-
-
-def ask_timeout(*, stream: bool, **io: Any) -> int:
-    """Ask for the function's timeout."""
-    answer: str = questionary.text(
-        "Timeout (seconds)",
-        default=str(default_timeout(stream=stream)),
-        validate=_validator(naming.validate_timeout),
-        instruction="(1-900)",
-        **io,
-    ).unsafe_ask()
-    return naming.validate_timeout(answer)
-
-
-def ask_async_init(**io: Any) -> bool:
-    """Ask whether the adapter should use async init."""
-    answer: bool = questionary.confirm(
-        "Async init?",
-        default=False,
-        instruction="(AWS_LWA_ASYNC_INIT: for apps that need over 10 s to start) ",
-        **io,
-    ).unsafe_ask()
-    return answer
-
-
-def _default_name(destination: Path | None) -> str:
-    if destination is None:
-        return FALLBACK_NAME
+def _default(question: Question, draft: RequestDraft) -> Value:
+    """The question's default given the answers so far; the fallback name if none derives."""
+    given = {name: value for name, value in draft.given.items() if value is not None}
+    answers = {q.name: q.parse(given[q.name]) for q in QUESTIONS if q.name in given}
     try:
-        return naming.name_from_destination(destination)
-    except InvalidAnswerError:
+        return question.default(answers, draft.destination)
+    except ScaffoldError:
         return FALLBACK_NAME
 
 
-def _validator(check: Callable[[str], object]) -> Callable[[str], bool | str]:
+def _selected(choices: list[questionary.Choice], default: Value) -> questionary.Choice | None:
+    return next((choice for choice in choices if choice.value == str(default)), None)
+
+
+def _validator(check: Callable[[Value], object]) -> Callable[[str], bool | str]:
     def validate(text: str) -> bool | str:
         try:
             check(text.strip())

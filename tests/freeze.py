@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from scaffold.errors import ScaffoldError
-from scaffold.rie_answer import HttpResponse
-from scaffold.rie_client import invoke
+from scaffold.lambda_local.rie_answer import HttpResponse
+from scaffold.lambda_local.rie_client import invoke
 from tests import lambda_chain as lc
 
 # The adapter keeps idle connections to the app this long (pool_idle_timeout in its src/lib.rs).

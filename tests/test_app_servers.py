@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.blueprints import BLUEPRINTS
+from scaffold.generator.frameworks import BLUEPRINTS
 from tests import access_log, support
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.slow]

@@ -11,15 +11,14 @@ import copier
 import pytest
 import yaml
 
-from scaffold import naming, reserved_names
-from scaffold.blueprints import BLUEPRINTS
 from scaffold.errors import InvalidAnswerError
-from scaffold.models import (
+from scaffold.generator import naming, reserved_names
+from scaffold.generator.frameworks import BLUEPRINTS, Framework
+from scaffold.generator.models import (
     DEFAULT_MEMORY,
     DEFAULT_PORT,
     Architecture,
     AuthType,
-    Framework,
     ProjectRequest,
     default_timeout,
 )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.blueprints import BLUEPRINTS
+from scaffold.generator.frameworks import BLUEPRINTS
 from tests import support
 from tests.aws_shims import FUNCTION_URL, Call, Shims
 

@@ -19,7 +19,7 @@ from scaffold.errors import (
     InvalidEventError,
     RuntimeExitError,
 )
-from scaffold.events import (
+from scaffold.lambda_local.events import (
     Origin,
     build_event,
     encode_body,
@@ -30,8 +30,13 @@ from scaffold.events import (
     request_time,
     validate_event,
 )
-from scaffold.invocation import event_from_args, guess_content_type, parse_header, split_target
-from scaffold.rie_answer import (
+from scaffold.lambda_local.invocation import (
+    event_from_args,
+    guess_content_type,
+    parse_header,
+    split_target,
+)
+from scaffold.lambda_local.rie_answer import (
     decode_answer,
 )
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import Result
+from click.testing import Result
 
-from scaffold import serve
-from scaffold.rie_client import INVOKE_PATH, invocation_url
+from scaffold.lambda_local import serve
+from scaffold.lambda_local.rie_client import INVOKE_PATH, invocation_url
 from tests import support
 from tests.lambda_chain import Fetched, fetch
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from typer.testing import Result
+from click.testing import Result
 
 from tests import hostile
 from tests.hostile import HostileRie, answer, lwa

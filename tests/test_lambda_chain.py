@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import Result
+from click.testing import Result
 
 from scaffold import Framework, ProjectRequest, generate
-from scaffold.blueprints import BLUEPRINTS
 from scaffold.errors import FunctionError, FunctionTimeoutError, RuntimeExitError
-from scaffold.events import build_event, load_event
-from scaffold.rie_answer import decode_answer
-from scaffold.rie_client import invoke, post_event
+from scaffold.generator.frameworks import BLUEPRINTS
+from scaffold.lambda_local.events import build_event, load_event
+from scaffold.lambda_local.rie_answer import decode_answer
+from scaffold.lambda_local.rie_client import invoke, post_event
 from tests import lambda_binaries as binaries
 from tests import lambda_chain as lc
 from tests import support

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from scaffold import Framework, ProjectRequest, generate
-from scaffold.blueprints import BLUEPRINTS
-from scaffold.events import build_event
-from scaffold.models import AuthType
+from scaffold.generator.frameworks import BLUEPRINTS
+from scaffold.generator.models import AuthType
+from scaffold.lambda_local.events import build_event
 from tests import access_log, freeze, support
 from tests import lambda_binaries as binaries
 from tests import lambda_chain as lc

@@ -13,13 +13,14 @@ from typing import ClassVar
 
 import pytest
 import yaml
+from click.testing import Result
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from typer.testing import Result
 
-from scaffold import Framework, ProjectRequest, generate, naming, reserved_names
-from scaffold.blueprints import BLUEPRINTS
+from scaffold import Framework, ProjectRequest, generate
 from scaffold.errors import InvalidAnswerError
+from scaffold.generator import naming, reserved_names
+from scaffold.generator.frameworks import BLUEPRINTS
 from tests import support
 
 FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import naming, reserved_names
 from scaffold.errors import InvalidAnswerError
-from scaffold.models import Architecture, AuthType, Framework
+from scaffold.generator import naming, reserved_names
+from scaffold.generator.frameworks import Framework
+from scaffold.generator.models import Architecture, AuthType
 
 VALID_NAMES = ["a", "demo", "orders-api", "a1", "x" * 40, "api-v2", "z9-8-7"]
 # YAML 1.1 booleans and null: valid, as the blueprints quote them wherever they land in YAML;

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scaffold.blueprints import BLUEPRINTS
+from scaffold.generator.frameworks import BLUEPRINTS
 from tests import dockerfile, support
 from tests.test_render import load_template
 

@@ -13,7 +13,7 @@ from prompt_toolkit.input.base import PipeInput
 from prompt_toolkit.output import DummyOutput
 
 from scaffold import prompts
-from scaffold.models import RequestDraft
+from scaffold.generator.models import RequestDraft
 
 pytestmark = pytest.mark.timeout(60)
 DOWN = "\x1b[B"
@@ -47,25 +47,33 @@ def test_every_answer_is_asked(pipe: PipeInput) -> None:
         ]
     )
     answers = _complete(pipe, keys, RequestDraft(destination=Path("x")))
-    assert answers.framework == "gin"
-    assert answers.name == "orders-api"
-    assert answers.port == 8123
-    assert answers.arch == "arm64"
-    assert answers.auth == "AWS_IAM"
-    assert answers.stream is True
-    assert answers.memory == 1024
-    assert answers.timeout == 300
-    assert answers.async_init is False
+    assert answers.given["framework"] == "gin"
+    assert answers.given["name"] == "orders-api"
+    assert answers.given["port"] == 8123
+    assert answers.given["arch"] == "arm64"
+    assert answers.given["auth"] == "AWS_IAM"
+    assert answers.given["stream"] is True
+    assert answers.given["memory"] == 1024
+    assert answers.given["timeout"] == 300
+    assert answers.given["async_init"] is False
 
 
 def test_defaults_come_from_the_destination(pipe: PipeInput) -> None:
     keys = ENTER * 6 + ENTER + ENTER + ENTER  # select/text accept defaults; confirms take Enter
     answers = _complete(pipe, keys, RequestDraft(destination=Path("Billing Service")))
-    assert answers.framework == "echo"
-    assert answers.name == "billing-service"
-    assert answers.port == 8000
-    assert (answers.arch, answers.auth, answers.stream) == ("x86_64", "NONE", False)
-    assert (answers.memory, answers.timeout, answers.async_init) == (512, 30, False)
+    assert answers.given["framework"] == "echo"
+    assert answers.given["name"] == "billing-service"
+    assert answers.given["port"] == 8000
+    assert (answers.given["arch"], answers.given["auth"], answers.given["stream"]) == (
+        "x86_64",
+        "NONE",
+        False,
+    )
+    assert (answers.given["memory"], answers.given["timeout"], answers.given["async_init"]) == (
+        512,
+        30,
+        False,
+    )
 
 
 def test_invalid_answers_keep_the_prompt_open(pipe: PipeInput) -> None:
@@ -80,32 +88,36 @@ def test_invalid_answers_keep_the_prompt_open(pipe: PipeInput) -> None:
     )
     draft = RequestDraft(
         destination=Path("x"),
-        framework="flask",
-        arch="x86_64",
-        auth="NONE",
-        stream=False,
-        memory=512,
-        timeout=30,
-        async_init=True,
+        given={
+            "framework": "flask",
+            "arch": "x86_64",
+            "auth": "NONE",
+            "stream": False,
+            "memory": 512,
+            "timeout": 30,
+            "async_init": True,
+        },
     )
     answers = _complete(pipe, keys, draft)
-    assert answers.name == "good-name"
-    assert answers.port == 9000
-    assert answers.async_init is True
+    assert answers.given["name"] == "good-name"
+    assert answers.given["port"] == 9000
+    assert answers.given["async_init"] is True
 
 
 def test_flags_are_not_asked_again(pipe: PipeInput) -> None:
     draft = RequestDraft(
         destination=Path("x"),
-        framework="express",
-        name="n",
-        port=8001,
-        arch="arm64",
-        auth="NONE",
-        stream=False,
-        memory=256,
-        timeout=10,
-        async_init=False,
+        given={
+            "framework": "express",
+            "name": "n",
+            "port": 8001,
+            "arch": "arm64",
+            "auth": "NONE",
+            "stream": False,
+            "memory": 256,
+            "timeout": 10,
+            "async_init": False,
+        },
     )
     assert _complete(pipe, "", draft) == draft
 

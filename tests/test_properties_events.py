@@ -22,8 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scaffold.errors import InvalidEventError, ScaffoldError
-from scaffold.events import Origin, build_event, validate_event
-from scaffold.rie_answer import STREAM_DELIMITER, HttpResponse, decode_answer
+from scaffold.lambda_local.events import Origin, build_event, validate_event
+from scaffold.lambda_local.rie_answer import STREAM_DELIMITER, HttpResponse, decode_answer
 
 SETTINGS = settings(max_examples=200, deadline=None)
 

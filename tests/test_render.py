@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scaffold.blueprints import BLUEPRINTS
+from scaffold.generator.frameworks import BLUEPRINTS
 
 FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
 SKELETON = {

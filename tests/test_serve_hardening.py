@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from scaffold import serve
+from scaffold.lambda_local import serve
 from tests import hostile, support
 from tests.hostile import HostileRie, answer, lwa, raw_exchange
 

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import Result
+from click.testing import Result
 
 import scaffold
-from scaffold.blueprints import (
-    BLUEPRINTS,
+from scaffold.generator.frameworks import BLUEPRINTS
+from scaffold.generator.template_source import (
     TEMPLATE_REPO,
     TEMPLATE_REPO_ENV,
     normalize_source,

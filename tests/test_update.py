@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from typer.testing import Result
+from click.testing import Result
 
 import scaffold
 from scaffold import Framework, ProjectRequest, generate
-from scaffold.blueprints import TEMPLATE_REPO_ENV, release_tag
 from scaffold.errors import InvalidAnswerError
-from scaffold.update import normalize_version
+from scaffold.generator.template_source import TEMPLATE_REPO_ENV, release_tag
+from scaffold.generator.update import normalize_version
 from tests import support
 from tests.gitrepo import (
     NEW_FILE,

@@ -51,7 +51,11 @@ def test_wheel_renders_from_a_fresh_venv(tmp_path: Path) -> None:
     assert (project / "main.go").is_file()
     assert "module demo" in (project / "go.mod").read_text()
     module = support.run(
-        [str(python), "-c", "import scaffold.blueprints as b; print(b.template_root())"],
+        [
+            str(python),
+            "-c",
+            "import scaffold.generator.template_source as b; print(b.template_root())",
+        ],
         cwd=outside,
     ).stdout.strip()
     assert "site-packages" in module

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-from typer.testing import Result
+from click.testing import Result
 
 from tests import support
 from tests.gitrepo import template_repo

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scaffold.blueprints import BLUEPRINTS
+from scaffold.generator.frameworks import BLUEPRINTS
 from tests import support
 from tests.containers import images
 from tests.containers.engine import Engine

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.blueprints import BLUEPRINTS
+from scaffold.generator.frameworks import BLUEPRINTS
 from tests import support
 from tests.containers import images
 from tests.containers.engine import Engine

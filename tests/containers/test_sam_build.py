@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.blueprints import BLUEPRINTS
+from scaffold.generator.frameworks import BLUEPRINTS
 from tests import lambda_binaries as binaries
 from tests import support
 from tests.containers import images

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Final
 
-from scaffold import gitutil
 from scaffold.errors import GitError
-from scaffold.update_guard import Guard
-from scaffold.update_scratch import JOURNAL, IndexEntry, Staged, write_journal
+from scaffold.generator import gitutil
+from scaffold.generator.update_guard import Guard
+from scaffold.generator.update_scratch import JOURNAL, IndexEntry, Staged, write_journal
 
 _NO_SHA: Final = "0" * 40
 

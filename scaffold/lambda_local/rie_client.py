@@ -20,7 +20,7 @@ from scaffold.errors import (
     InvalidEndpointError,
     RieUnreachableError,
 )
-from scaffold.rie_answer import HttpResponse, decode_answer
+from scaffold.lambda_local.rie_answer import HttpResponse, decode_answer
 
 DEFAULT_ENDPOINT: Final = "http://127.0.0.1:9000"
 INVOKE_PATH: Final = "/2015-03-31/functions/function/invocations"
@@ -206,8 +206,8 @@ def invoke(
         InvalidEndpointError: The endpoint is not an http(s) URL.
         InvalidAnswerError: The timeout is not a usable number of seconds.
         RieUnreachableError: Nothing listens at endpoint, or it did not answer in time.
-        scaffold.rie_answer.FunctionError: The function failed, timed out or exited.
-        scaffold.rie_answer.BadAnswerError: The answer cannot be understood.
+        scaffold.lambda_local.rie_answer.FunctionError: The function failed, timed out or exited.
+        scaffold.lambda_local.rie_answer.BadAnswerError: The answer cannot be understood.
     """
     raw = post_event(event, endpoint=endpoint, timeout=timeout)
     return decode_answer(raw.status, raw.body)

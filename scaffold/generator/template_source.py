@@ -1,16 +1,14 @@
-"""The registry of blueprints and the one place that finds the bundled copier template."""
+"""Where templates come from: the bundled copier template, its release repository and tags."""
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Final
 
 from scaffold.errors import RenderError
-from scaffold.models import Framework
 
 TEMPLATE_CONFIG: Final = "copier.yml"
 BLUEPRINTS_DIR: Final = "blueprints"
@@ -21,57 +19,6 @@ TEMPLATE_REPO: Final = "https://github.com/lambda-scaffold/lambda-scaffold.git"
 TEMPLATE_REPO_ENV: Final = "LAMBDA_SCAFFOLD_TEMPLATE_REPO"
 
 
-@dataclass(frozen=True)
-class Blueprint:
-    """One framework's blueprint: what `list` shows and where its tree lives."""
-
-    framework: Framework
-    language: str
-    title: str
-    description: str
-
-    @property
-    def subdirectory(self) -> str:
-        """The blueprint's tree, relative to the template root."""
-        return f"{BLUEPRINTS_DIR}/{self.framework.value}/template"
-
-
-BLUEPRINTS: Final[tuple[Blueprint, ...]] = (
-    Blueprint(
-        Framework.ECHO,
-        "Go",
-        "Go Echo",
-        "Echo v4 HTTP server: one static binary, no OS in the image",
-    ),
-    Blueprint(
-        Framework.GIN,
-        "Go",
-        "Go Gin",
-        "Gin v1 HTTP server in release mode: one static binary, no OS in the image",
-    ),
-    Blueprint(
-        Framework.FLASK,
-        "Python",
-        "Python Flask",
-        "Flask app served by gunicorn on a slim Python image",
-    ),
-    Blueprint(
-        Framework.EXPRESS, "Node.js", "Node Express", "Express 5 app on a slim Node.js LTS image"
-    ),
-)
-
-
-def get_blueprint(framework: Framework) -> Blueprint:
-    """Return the blueprint registered for a framework."""
-    for blueprint in BLUEPRINTS:
-        if blueprint.framework is framework:
-            return blueprint
-    raise RenderError(
-        f"no blueprint is registered for {framework.value!r}",
-        hint="run `lambda-scaffold list` to see the frameworks",
-    )
-
-
 def template_root() -> Path:
     """Return the folder that holds copier.yml and blueprints/.
 
@@ -79,7 +26,7 @@ def template_root() -> Path:
     install) has them at the repository root.
     """
     bundled = Path(str(resources.files("scaffold"))) / "_template"
-    checkout = Path(__file__).resolve().parent.parent
+    checkout = Path(__file__).resolve().parents[2]
     for root in (bundled, checkout):
         if (root / TEMPLATE_CONFIG).is_file() and (root / BLUEPRINTS_DIR).is_dir():
             return root

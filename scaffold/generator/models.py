@@ -1,20 +1,16 @@
-"""Records that travel between the layers: frameworks, options and the project request."""
+"""Records that travel between the layers: the options, the draft and the project request."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
+from scaffold.generator.frameworks import Framework
 
-class Framework(StrEnum):
-    """The web frameworks a project can be rendered for."""
-
-    ECHO = "echo"
-    GIN = "gin"
-    FLASK = "flask"
-    EXPRESS = "express"
+Value = str | int | bool
 
 
 class Architecture(StrEnum):
@@ -44,18 +40,17 @@ def default_timeout(*, stream: bool) -> int:
 
 @dataclass(frozen=True)
 class RequestDraft:
-    """What the flags gave: every answer may still be missing."""
+    """The answers given so far (by flags, then prompts), keyed by question name.
+
+    A question missing from ``given`` is still open: it is asked, or gets its default.
+    """
 
     destination: Path | None = None
-    framework: str | None = None
-    name: str | None = None
-    port: int | None = None
-    arch: str | None = None
-    auth: str | None = None
-    stream: bool | None = None
-    memory: int | None = None
-    timeout: int | None = None
-    async_init: bool | None = None
+    given: Mapping[str, Value] = field(default_factory=dict)
+
+    def answer(self, name: str, value: Value) -> RequestDraft:
+        """Return a draft with one more answer."""
+        return replace(self, given={**self.given, name: value})
 
 
 @dataclass(frozen=True)
@@ -73,19 +68,14 @@ class ProjectRequest:
     timeout: int = DEFAULT_TIMEOUT
     async_init: bool = False
 
-    def answers(self) -> dict[str, str | int | bool]:
-        """Return the copier answers, keyed like the questions in copier.yml."""
-        return {
-            "framework": str(self.framework),
-            "name": self.name,
-            "port": self.port,
-            "arch": str(self.arch),
-            "auth": str(self.auth),
-            "stream": self.stream,
-            "memory": self.memory,
-            "timeout": self.timeout,
-            "async_init": self.async_init,
-        }
+    def answers(self) -> dict[str, Value]:
+        """Return the copier answers: every field but the destination, enums as plain strings."""
+        answers: dict[str, Value] = {}
+        for entry in fields(self):
+            if entry.name != "destination":
+                value = getattr(self, entry.name)
+                answers[entry.name] = str(value) if isinstance(value, StrEnum) else value
+        return answers
 
 
 @dataclass(frozen=True)

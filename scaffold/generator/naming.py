@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Final, TypeVar
 
 from scaffold.errors import InvalidAnswerError
-from scaffold.models import Architecture, AuthType, Framework
-from scaffold.reserved_names import reservation
+from scaffold.generator.frameworks import Framework
+from scaffold.generator.models import Architecture, AuthType
+from scaffold.generator.reserved_names import reservation
 
 NAME_PATTERN: Final = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 NAME_MAX: Final = 40
@@ -33,7 +34,7 @@ def validate_name(value: str) -> str:
     """Return a valid project name or raise InvalidAnswerError.
 
     The name becomes the stack name, the Go module and the npm package name, so a name that
-    Go or npm reserves (scaffold.reserved_names) is refused for every framework.
+    Go or npm reserves (scaffold.generator.reserved_names) is refused for every framework.
     """
     if not value:
         raise InvalidAnswerError("the project name is empty", hint="use e.g. --name orders-api")

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from scaffold import answers, gitutil, render
-from scaffold.blueprints import ANSWERS_FILE
-from scaffold.update_guard import Guard
+from scaffold.generator import answers, gitutil, render
+from scaffold.generator.template_source import ANSWERS_FILE
+from scaffold.generator.update_guard import Guard
 
 PREFIX: Final = "lambda-scaffold-update-"
 JOURNAL: Final = "journal.json"

@@ -24,9 +24,9 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from scaffold.errors import InvalidAnswerError, InvalidEventError, ScaffoldError, ServeError
-from scaffold.events import Header, Origin, build_event
-from scaffold.rie_answer import HttpResponse
-from scaffold.rie_client import DEFAULT_TIMEOUT, check_timeout, invocation_url, invoke
+from scaffold.lambda_local.events import Header, Origin, build_event
+from scaffold.lambda_local.rie_answer import HttpResponse
+from scaffold.lambda_local.rie_client import DEFAULT_TIMEOUT, check_timeout, invocation_url, invoke
 
 Logger = Callable[[str], None]
 
@@ -408,7 +408,7 @@ def make_server(
     Raises:
         InvalidAnswerError: The port, the host or the timeout is not usable.
         ServeError: The address cannot be bound.
-        scaffold.rie_client.InvalidEndpointError: The endpoint is not an http(s) URL.
+        scaffold.lambda_local.rie_client.InvalidEndpointError: The endpoint is not an http(s) URL.
     """
     _check_address(host, port)
     check_timeout(timeout)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from scaffold.errors import InvalidEventError
-from scaffold.events import Event, Header, build_event, load_event
+from scaffold.lambda_local.events import Event, Header, build_event, load_event
 
 
 def parse_header(text: str) -> Header:

@@ -2,7 +2,7 @@
 
 A Function URL turns an HTTP request into the event below, and the Lambda Web Adapter turns that
 event back into a request to the app (https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html).
-The answer side (what RIE sends back) lives in :mod:`scaffold.rie_answer`.
+The answer side (what RIE sends back) lives in :mod:`scaffold.lambda_local.rie_answer`.
 """
 
 from __future__ import annotations

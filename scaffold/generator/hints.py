@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Final
 
-from scaffold.blueprints import ANSWERS_FILE
 from scaffold.errors import InvalidAnswerError, RenderError
-from scaffold.gitutil import TIMEOUT_ENV, TIMEOUT_WORDS, timeout_seconds
+from scaffold.generator.gitutil import TIMEOUT_ENV, TIMEOUT_WORDS, timeout_seconds
+from scaffold.generator.template_source import ANSWERS_FILE
 
 # copier's words for a recorded answer its question refuses (copier/_user_data.py)
 _BAD_ANSWER: Final = re.compile(

@@ -9,9 +9,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
-from scaffold import answers as answers_file
-from scaffold import gitutil, staging
-from scaffold.blueprints import (
+from scaffold.errors import EXIT_USAGE, RenderError, ScaffoldError
+from scaffold.generator import answers as answers_file
+from scaffold.generator import gitutil, staging
+from scaffold.generator.fetching import clone, fetch_timeout
+from scaffold.generator.files import list_files, stage_bundled
+from scaffold.generator.hints import (
+    fetch_failure,
+    first_line,
+    recorded_answer_errors,
+    render_failure,
+    user_message_error,
+)
+from scaffold.generator.models import ProjectRequest, RenderResult
+from scaffold.generator.staging import os_error
+from scaffold.generator.template_source import (
     ANSWERS_FILE,
     TEMPLATE_REPO,
     is_remote_source,
@@ -19,18 +31,6 @@ from scaffold.blueprints import (
     release_tag,
     template_repository,
 )
-from scaffold.errors import EXIT_USAGE, RenderError, ScaffoldError
-from scaffold.fetching import clone, fetch_timeout
-from scaffold.files import list_files, stage_bundled
-from scaffold.hints import (
-    fetch_failure,
-    first_line,
-    recorded_answer_errors,
-    render_failure,
-    user_message_error,
-)
-from scaffold.models import ProjectRequest, RenderResult
-from scaffold.staging import os_error
 
 Answers = Mapping[str, str | int | bool]
 TEMPLATE_CONFIGS: Final = ("copier.yml", "copier.yaml")
@@ -76,7 +76,7 @@ def render(
     """Render the project described by request.
 
     The project is rendered into a staging folder beside the destination and put in place only
-    when copier succeeded (see scaffold.staging), so a failure or a signal leaves the
+    when copier succeeded (see scaffold.generator.staging), so a failure or a signal leaves the
     destination as it was, or complete.
 
     Args:
@@ -235,7 +235,7 @@ def _record_bundled_source(output: Path) -> None:
 
     The bundled template renders from a temporary copy, which copier would record otherwise.
     """
-    from scaffold import __version__
+    from scaffold.version import __version__
 
     path = output / ANSWERS_FILE
     if path.is_file():

@@ -1,9 +1,9 @@
 """Update a generated project to a newer template version, keeping the user's edits.
 
 The checks (a generated project, a clean git work tree, a usable template source) and the
-conflict report live here. copier's merge runs on a scratch clone (:mod:`scaffold.update_scratch`)
-and its result is put into the project in one final step that is undone on any failure or signal
-(:mod:`scaffold.update_apply`), so an interrupted update leaves the project as it was.
+conflict report live here. copier's merge runs on a scratch clone (:mod:`.update_scratch`) and its
+result is put into the project in one final step that is undone on any failure or signal
+(:mod:`.update_apply`), so an interrupted update leaves the project as it was.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from scaffold import answers, fetching, gitutil, render, update_apply, update_scratch
-from scaffold.blueprints import ANSWERS_FILE, is_remote_source
 from scaffold.errors import (
     AnswersFileError,
     ConflictsError,
@@ -27,7 +25,9 @@ from scaffold.errors import (
     UpdateInterruptedError,
     WorkTreeError,
 )
-from scaffold.update_guard import Guard, Interrupted, guarded
+from scaffold.generator import answers, fetching, gitutil, render, update_apply, update_scratch
+from scaffold.generator.template_source import ANSWERS_FILE, is_remote_source
+from scaffold.generator.update_guard import Guard, Interrupted, guarded
 
 # The labels copier 9.19 gives `git merge-file` for inline conflicts (copier/_main.py).
 CONFLICT_MARKERS: Final = (b"<<<<<<< before updating", b">>>>>>> after updating")

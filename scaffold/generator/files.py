@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from scaffold.blueprints import BLUEPRINTS_DIR, TEMPLATE_CONFIG, template_root
+from scaffold.generator.template_source import BLUEPRINTS_DIR, TEMPLATE_CONFIG, template_root
 
 _STAGED: Final = (TEMPLATE_CONFIG, BLUEPRINTS_DIR)
 

@@ -1,0 +1,1 @@
+"""The generator: questions, the framework registry, and rendering and updating projects."""
