@@ -11,13 +11,15 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from scaffold.errors import EXIT_FAILURE, EXIT_INTERRUPTED, MissingAnswerError, ScaffoldError
-from scaffold.generator.questions import QUESTIONS, Kind, Question
 from scaffold.interrupts import Interrupted, unwrap
+
+if TYPE_CHECKING:
+    from scaffold.generator.questions import Question
 
 _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 _ENDPOINT_HELP = "RIE's address (the project's `lambda` service publishes :9000)."
@@ -68,7 +70,22 @@ def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     ctx.exit(0)
 
 
+class _Commands(click.Group):
+    """A group that builds `new` (its flags come from the question table) only when it is needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: ARG002
+        """Name the commands in the order they are documented."""
+        return ["new", *(name for name in self.commands if name != "new")]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return a command, building `new` on first use."""
+        if cmd_name == "new" and "new" not in self.commands:
+            self.add_command(_new_command())
+        return super().get_command(ctx, cmd_name)
+
+
 @click.group(
+    cls=_Commands,
     name="lambda-scaffold",
     context_settings=_CONTEXT,
     no_args_is_help=True,
@@ -93,6 +110,8 @@ def _on_terminal() -> bool:
 
 def _answer_option(question: Question) -> click.Option:
     """The flag of one question: ``--x/--no-x`` for yes-or-no, ``--x VALUE`` otherwise."""
+    from scaffold.generator.questions import Kind
+
     names = [question.flag] if question.short is None else [question.flag, question.short]
     if question.kind is Kind.CONFIRM:
         return click.Option(
@@ -155,8 +174,11 @@ def _new(
             raise
 
 
-app.add_command(
-    click.Command(
+def _new_command() -> click.Command:
+    """Build `new`: DEST, one flag per question of the table, and the run's own flags."""
+    from scaffold.generator.questions import QUESTIONS
+
+    return click.Command(
         "new",
         callback=_new,
         context_settings=_CONTEXT,
@@ -188,7 +210,6 @@ app.add_command(
             ),
         ],
     )
-)
 
 
 @app.command("list", context_settings=_CONTEXT)

@@ -1,10 +1,8 @@
-"""The installed version of lambda-scaffold, read once from the package metadata."""
+"""The version of lambda-scaffold: the one place it is written (pyproject.toml reads it here).
+
+A plain constant rather than a package-metadata lookup, so `--version` costs no file search.
+"""
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("lambda-scaffold")
-except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
-    __version__ = "0.0.0"
+__version__ = "0.1.0"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import subprocess
 import sys
 import tomllib
@@ -94,10 +95,12 @@ def test_urls_are_recorded_as_given(source: str) -> None:
     assert normalize_source(source) == source
 
 
-def test_pyproject_version_is_the_package_version() -> None:
+def test_the_installed_version_is_the_package_version() -> None:
     """Release tags are v<version>, and bundled projects record v<scaffold.__version__>."""
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    assert project["version"] == scaffold.__version__
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["hatch"]["version"]["path"] == "scaffold/version.py"
+    assert importlib.metadata.version("lambda-scaffold") == scaffold.__version__
 
 
 def test_new_from_a_custom_template_records_it(cli: Cli, tmp_path: Path) -> None:
