@@ -19,7 +19,20 @@ from typing import Any
 import pytest
 import yaml
 
+from scaffold.generator.frameworks import BLUEPRINTS
+
 REQUIRE_TOOLCHAINS = os.environ.get("LAMBDA_SCAFFOLD_REQUIRE_TOOLCHAINS") == "1"
+# Every framework of the registry, and what the tests know per language (not per framework), so
+# a framework added to the registry is tested by every module without an edit here.
+FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
+LANGUAGE = {bp.framework.value: bp.language for bp in BLUEPRINTS}
+TOOLS_BY_LANGUAGE = {"Go": ["go"], "Python": ["python3"], "Node.js": ["node", "npm"]}
+TOOLS = {name: TOOLS_BY_LANGUAGE[language] for name, language in LANGUAGE.items()}
+
+
+def of_language(language: str) -> list[str]:
+    """The registry's frameworks written in language ("Go", "Python", "Node.js")."""
+    return [name for name, lang in LANGUAGE.items() if lang == language]
 
 
 def require(*tools: str) -> None:

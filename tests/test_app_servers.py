@@ -17,13 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.generator.frameworks import BLUEPRINTS
 from tests import access_log, support
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.slow]
-FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
-GO_FRAMEWORKS = ["echo", "gin"]
-LANGUAGE_TOOLS = {"echo": ["go"], "gin": ["go"], "flask": ["python3"], "express": ["node", "npm"]}
+FRAMEWORKS = support.FRAMEWORKS
+GO_FRAMEWORKS = support.of_language("Go")
+LANGUAGE_TOOLS = support.TOOLS
 # Idle longer than the adapter's 4 s pool idle timeout, with a margin.
 IDLE = 6.0
 READ_HEADER_TIMEOUT = 10.0

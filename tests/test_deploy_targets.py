@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.generator.frameworks import BLUEPRINTS
 from tests import support
 from tests.aws_shims import FUNCTION_URL, Call, Shims
 
 pytestmark = pytest.mark.toolchain
-FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
+FRAMEWORKS = support.FRAMEWORKS
 Render = Callable[..., Path]
 REGION = "eu-west-1"
 URL = FUNCTION_URL.format(region=REGION)

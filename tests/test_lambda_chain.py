@@ -25,7 +25,6 @@ from click.testing import Result
 
 from scaffold import Framework, ProjectRequest, generate
 from scaffold.errors import FunctionError, FunctionTimeoutError, RuntimeExitError
-from scaffold.generator.frameworks import BLUEPRINTS
 from scaffold.lambda_local.events import build_event, load_event
 from scaffold.lambda_local.rie_answer import decode_answer
 from scaffold.lambda_local.rie_client import invoke, post_event
@@ -35,8 +34,8 @@ from tests import support
 from tests.apps import tiny_app
 
 pytestmark = [pytest.mark.lambda_chain, pytest.mark.slow]
-FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
-LANGUAGE_TOOLS = {"echo": ["go"], "gin": ["go"], "flask": ["python3"], "express": ["node", "npm"]}
+FRAMEWORKS = support.FRAMEWORKS
+LANGUAGE_TOOLS = support.TOOLS
 COOKIE_HEADER = ("Cookie", "theme=dark; session=abc123")
 ORDER = {"order": 42, "items": ["coffee"]}
 Cli = Callable[..., Result]

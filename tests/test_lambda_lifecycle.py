@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from scaffold import Framework, ProjectRequest, generate
-from scaffold.generator.frameworks import BLUEPRINTS
 from scaffold.generator.models import AuthType
 from scaffold.lambda_local.events import build_event
 from tests import access_log, freeze, support
@@ -25,8 +24,8 @@ from tests import lambda_binaries as binaries
 from tests import lambda_chain as lc
 
 pytestmark = [pytest.mark.lambda_chain, pytest.mark.slow]
-FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
-LANGUAGE_TOOLS = {"echo": ["go"], "gin": ["go"], "flask": ["python3"], "express": ["node", "npm"]}
+FRAMEWORKS = support.FRAMEWORKS
+LANGUAGE_TOOLS = support.TOOLS
 # Spaced 2.5-4.5 s apart: below the adapter's 4 s pool idle timeout it reuses the connection.
 GAPS = (2.5, 3.0, 3.5, 4.0, 4.5) * 2
 REUSE_BELOW = freeze.ADAPTER_POOL_IDLE_TIMEOUT - 0.3

@@ -9,7 +9,6 @@ import tempfile
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 import yaml
@@ -20,48 +19,14 @@ from hypothesis import strategies as st
 from scaffold import Framework, ProjectRequest, generate
 from scaffold.errors import InvalidAnswerError
 from scaffold.generator import naming, reserved_names
-from scaffold.generator.frameworks import BLUEPRINTS
 from tests import support
+from tests.yaml_loaders import CfnLoader, Yaml11Loader
 
-FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
+FRAMEWORKS = support.FRAMEWORKS
 # Plain scalars that YAML 1.1 (PyYAML, Go's yaml.v2, older compose) or YAML 1.2 reads as a
 # boolean or null, and that the name pattern allows.
 YAML_WORDS = ["true", "false", "null", "yes", "no", "on", "off", "y", "n"]
 Cli = Callable[..., Result]
-
-
-class Yaml11Loader(yaml.SafeLoader):
-    """PyYAML's safe loader with every YAML 1.1 boolean, `y` and `n` included (as yaml.v2 reads).
-
-    PyYAML leaves out `y`/`n`; this loader reads them as booleans too, so a test that a value
-    stays a string holds for the strictest YAML 1.1 reader.
-    """
-
-    bool_values: ClassVar[dict[str, bool]] = {
-        **yaml.constructor.SafeConstructor.bool_values,
-        "y": True,
-        "n": False,
-    }
-
-
-Yaml11Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:y|Y|n|N)$"), list("yYnN")
-)
-
-
-class CfnLoader(Yaml11Loader):
-    """Yaml11Loader that also accepts CloudFormation's short tags (!GetAtt, !Sub, !Ref)."""
-
-
-def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> object:
-    if isinstance(node, yaml.ScalarNode):
-        return {suffix: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {suffix: loader.construct_sequence(node)}
-    return {suffix: loader.construct_mapping(node)}  # type: ignore[arg-type]
-
-
-CfnLoader.add_multi_constructor("!", _tag)
 
 
 def _accepted(name: str) -> bool:

@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-from scaffold.generator.frameworks import BLUEPRINTS
 from tests import dockerfile, support
-from tests.test_render import load_template
+from tests.yaml_loaders import load_template
 
 Render = Callable[..., Path]
-FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
+FRAMEWORKS = support.FRAMEWORKS
 COMBOS = list(
     itertools.product(["x86_64", "arm64"], ["NONE", "AWS_IAM"], [False, True], [False, True])
 )

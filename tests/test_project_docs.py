@@ -12,11 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from scaffold.generator.frameworks import BLUEPRINTS
-from tests import access_log
-from tests.test_render import load_template
+from tests import access_log, support
+from tests.yaml_loaders import load_template
 
-FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
+FRAMEWORKS = support.FRAMEWORKS
 PINS: dict[str, Any] = yaml.safe_load((Path(__file__).parent.parent / "copier.yml").read_text())
 MATRIX = list(itertools.product(FRAMEWORKS, ["NONE", "AWS_IAM"], [False, True], [False, True]))
 Render = Callable[..., Path]

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scaffold.generator.frameworks import BLUEPRINTS
+from tests import support
+from tests.yaml_loaders import load_template
 
-FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
+FRAMEWORKS = support.FRAMEWORKS
 SKELETON = {
     "Dockerfile",
     "docker-compose.yml",
@@ -27,27 +28,6 @@ SKELETON = {
     "events/post.json",
 }
 Render = Callable[..., Path]
-
-
-class CfnLoader(yaml.SafeLoader):
-    """A YAML loader that accepts CloudFormation's short tags (!GetAtt, !Sub, !Ref)."""
-
-
-def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> object:
-    if isinstance(node, yaml.ScalarNode):
-        return {suffix: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {suffix: loader.construct_sequence(node)}
-    return {suffix: loader.construct_mapping(node)}  # type: ignore[arg-type]
-
-
-CfnLoader.add_multi_constructor("!", _tag)
-
-
-def load_template(project: Path) -> dict[str, object]:
-    data = yaml.load((project / "template.yaml").read_text(), Loader=CfnLoader)
-    assert isinstance(data, dict)
-    return data
 
 
 def files_of(project: Path) -> set[str]:

@@ -13,7 +13,6 @@ import pytest
 from click.testing import Result
 
 import scaffold
-from scaffold.generator.frameworks import BLUEPRINTS
 from scaffold.generator.template_source import (
     TEMPLATE_REPO,
     TEMPLATE_REPO_ENV,
@@ -24,7 +23,7 @@ from tests import support
 from tests.gitrepo import REPO, copy_template, git, init_and_commit, snapshot, template_repo
 
 Cli = Callable[..., Result]
-FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
+FRAMEWORKS = support.FRAMEWORKS
 COPIER = Path(sys.executable).with_name("copier")
 RECORDED = ("_src_path:", "_commit:")
 

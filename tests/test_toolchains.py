@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.generator.frameworks import BLUEPRINTS
 from tests import support
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.slow]
-FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
-LANGUAGE_TOOLS = {"echo": ["go"], "gin": ["go"], "flask": ["python3"], "express": ["node", "npm"]}
+FRAMEWORKS = support.FRAMEWORKS
+LANGUAGE_TOOLS = support.TOOLS
 Render = Callable[..., Path]
 BIN = Path(sys.executable).parent
 

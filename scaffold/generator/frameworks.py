@@ -20,6 +20,7 @@ class Framework(StrEnum):
     GIN = "gin"
     FLASK = "flask"
     EXPRESS = "express"
+    FASTAPI = "fastapi"
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,12 @@ BLUEPRINTS: Final[tuple[Blueprint, ...]] = (
     ),
     Blueprint(
         Framework.EXPRESS, "Node.js", "Node Express", "Express 5 app on a slim Node.js LTS image"
+    ),
+    Blueprint(
+        Framework.FASTAPI,
+        "Python",
+        "Python FastAPI",
+        "FastAPI app served by uvicorn on a slim Python image",
     ),
 )
 DEFAULT_FRAMEWORK: Final = BLUEPRINTS[0].framework

@@ -25,14 +25,13 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.generator.frameworks import BLUEPRINTS
 from tests import lambda_binaries as binaries
 from tests import support
 from tests.containers import emulation, images, standins
 from tests.containers.conftest import unavailable
 from tests.containers.engine import Engine
 
-FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
+FRAMEWORKS = support.FRAMEWORKS
 # How each framework's image tells which CPU its runtime is for.
 GO_BINARY = "/app/bootstrap"
 PROBES = {

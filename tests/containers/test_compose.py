@@ -19,12 +19,11 @@ from typing import Any
 import pytest
 import yaml
 
-from scaffold.generator.frameworks import BLUEPRINTS
 from tests import support
 from tests.containers import images
 from tests.containers.engine import Engine
 
-FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
+FRAMEWORKS = support.FRAMEWORKS
 MIXES: list[dict[str, Any]] = [
     {},
     {"arch": "arm64", "auth": "AWS_IAM", "stream": True, "timeout": 300, "async_init": True},

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.generator.frameworks import BLUEPRINTS
 from tests import support
 from tests.containers import images
 from tests.containers.engine import Engine
 
-FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
+FRAMEWORKS = support.FRAMEWORKS
 GREETING = "grown in a package of its own"
 CLUTTER = (
     ".env",

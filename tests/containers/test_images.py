@@ -20,12 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.generator.frameworks import BLUEPRINTS
 from tests import support
 from tests.containers import images
 from tests.containers.engine import Engine
 
-FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
+FRAMEWORKS = support.FRAMEWORKS
 # Lambda runs the image as a user of its own, never the image's USER.
 LAMBDA_LIKE = ("--read-only", "--tmpfs", "/tmp", "--user", "4242:4242")
 STOP_WITHIN = 10.0

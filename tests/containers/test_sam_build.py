@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.generator.frameworks import BLUEPRINTS
 from tests import lambda_binaries as binaries
 from tests import support
 from tests.containers import images
 from tests.containers.conftest import unavailable
 from tests.containers.engine import Engine
 
-FRAMEWORKS = [bp.framework.value for bp in BLUEPRINTS]
+FRAMEWORKS = support.FRAMEWORKS
 
 
 @pytest.fixture(scope="module")
