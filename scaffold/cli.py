@@ -261,7 +261,7 @@ def list_command(as_json: bool) -> None:
 def update(path: Path, to: str | None, no_input: bool, template: str | None) -> None:
     """Update a generated project (PATH, default: here) to a newer template, keeping your edits."""
     from scaffold import console
-    from scaffold.generator import update as updating
+    from scaffold.generator.update import run as updating
 
     with _funnel():
         interactive = not no_input and _on_terminal()

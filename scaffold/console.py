@@ -20,7 +20,7 @@ from scaffold.generator.questions import QUESTIONS
 from scaffold.interrupts import Interrupted
 
 if TYPE_CHECKING:
-    from scaffold.generator.update import UpdateResult
+    from scaffold.generator.update.run import UpdateResult
 
 
 @cache

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
 
 import copier
+import jinja2
 import pytest
 import yaml
 
 from scaffold.errors import InvalidAnswerError
 from scaffold.generator import naming, reserved_names
-from scaffold.generator.frameworks import BLUEPRINTS, Framework
+from scaffold.generator.frameworks import BLUEPRINTS, DEFAULT_FRAMEWORK, Framework
 from scaffold.generator.models import (
     DEFAULT_MEMORY,
     DEFAULT_PORT,
@@ -22,6 +24,8 @@ from scaffold.generator.models import (
     ProjectRequest,
     default_timeout,
 )
+from scaffold.generator.questions import QUESTIONS as TABLE
+from scaffold.generator.questions import Kind, Question
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG: dict[str, Any] = yaml.safe_load((REPO / "copier.yml").read_text())
@@ -48,47 +52,56 @@ BASE = {
 }
 
 
-def test_questions_match_the_request() -> None:
+def test_copier_asks_the_table_questions_in_order() -> None:
+    assert list(QUESTIONS) == [q.name for q in TABLE]
+
+
+def test_the_request_has_a_field_per_question() -> None:
     request = ProjectRequest(destination=Path("x"), framework=Framework.ECHO, name="demo")
-    assert list(QUESTIONS) == [
-        "framework",
-        "name",
-        "port",
-        "arch",
-        "auth",
-        "stream",
-        "memory",
-        "timeout",
-        "async_init",
-    ]
-    assert set(QUESTIONS) == set(request.answers())
+    fields = [f.name for f in dataclasses.fields(ProjectRequest) if f.name != "destination"]
+    assert fields == [q.name for q in TABLE]
+    assert list(request.answers()) == [q.name for q in TABLE]
 
 
-def test_every_question_has_type_and_help() -> None:
-    for key, question in QUESTIONS.items():
-        assert question.get("type") in {"str", "int", "bool"}, key
-        assert question.get("help"), key
+@pytest.mark.parametrize("entry", TABLE, ids=lambda q: q.name)
+def test_copier_types_and_help_match_the_table(entry: Question) -> None:
+    question = QUESTIONS[entry.name]
+    assert question["type"] == entry.answer_type.__name__
+    assert question.get("help"), entry.name
+    assert entry.help and entry.prompt and entry.label
 
 
-def test_choices_match_the_enums() -> None:
-    assert list(QUESTIONS["framework"]["choices"].values()) == [
-        bp.framework.value for bp in BLUEPRINTS
-    ]
+@pytest.mark.parametrize("entry", [q for q in TABLE if q.kind is Kind.SELECT], ids=lambda q: q.name)
+def test_copier_choices_are_the_table_choices(entry: Question) -> None:
+    assert list(QUESTIONS[entry.name]["choices"].values()) == [c.value for c in entry.choices()]
+
+
+def test_framework_choices_are_the_registry() -> None:
+    assert QUESTIONS["framework"]["choices"] == {bp.title: bp.framework.value for bp in BLUEPRINTS}
     assert list(QUESTIONS["arch"]["choices"].values()) == [a.value for a in Architecture]
     assert list(QUESTIONS["auth"]["choices"].values()) == [a.value for a in AuthType]
 
 
-def test_defaults_match() -> None:
-    assert QUESTIONS["framework"]["default"] == "echo"
-    assert QUESTIONS["port"]["default"] == DEFAULT_PORT
-    assert QUESTIONS["memory"]["default"] == DEFAULT_MEMORY
-    assert QUESTIONS["arch"]["default"] == Architecture.X86_64.value
-    assert QUESTIONS["auth"]["default"] == AuthType.NONE.value
-    assert QUESTIONS["stream"]["default"] is False
-    assert QUESTIONS["async_init"]["default"] is False
-    assert QUESTIONS["timeout"]["default"] == "{{ 300 if stream else 30 }}"
+@pytest.mark.parametrize("stream", [False, True])
+def test_copier_defaults_are_the_table_defaults(stream: bool) -> None:
+    """Every default copier renders (a plain value or a Jinja expression) is the table's."""
+    environment = jinja2.Environment(autoescape=False)
+    answers: dict[str, Any] = {"stream": stream}
+    for entry in TABLE:
+        if entry.name == "name":  # derived from the destination: checked by the name tests
+            continue
+        raw = QUESTIONS[entry.name]["default"]
+        if isinstance(raw, str) and "{{" in raw:
+            rendered: Any = environment.from_string(raw).render(**answers)
+            copier_default = entry.parse(rendered)
+        else:
+            copier_default = raw
+        assert copier_default == entry.default(answers, None), entry.name
     assert default_timeout(stream=True) == 300
     assert default_timeout(stream=False) == 30
+    assert QUESTIONS["framework"]["default"] == DEFAULT_FRAMEWORK == BLUEPRINTS[0].framework
+    assert QUESTIONS["port"]["default"] == DEFAULT_PORT
+    assert QUESTIONS["memory"]["default"] == DEFAULT_MEMORY
 
 
 def test_template_is_safe_and_pinned() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Final
 
 from scaffold.errors import EXIT_USAGE, RenderError
-from scaffold.generator.hints import first_line
+from scaffold.generator.copier_messages import first_line
 
 TIMEOUT_VARIABLE: Final = "LAMBDA_SCAFFOLD_FETCH_TIMEOUT"
 DEFAULT_TIMEOUT: Final = 120.0

@@ -1,28 +1,19 @@
-"""The only module that talks to copier: render a ProjectRequest into a folder, update a project."""
+"""Render a ProjectRequest into its destination: check, stage, run copier, record, put in place."""
 
 from __future__ import annotations
 
 import tempfile
-import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
-from scaffold.errors import EXIT_USAGE, RenderError, ScaffoldError
+from scaffold.errors import EXIT_USAGE, RenderError
 from scaffold.generator import answers as answers_file
-from scaffold.generator import gitutil, staging
+from scaffold.generator import copier_run, staging
 from scaffold.generator.fetching import clone, fetch_timeout
 from scaffold.generator.files import list_files, stage_bundled
-from scaffold.generator.hints import (
-    fetch_failure,
-    first_line,
-    recorded_answer_errors,
-    render_failure,
-    user_message_error,
-)
 from scaffold.generator.models import ProjectRequest, RenderResult
-from scaffold.generator.staging import os_error
 from scaffold.generator.template_source import (
     ANSWERS_FILE,
     TEMPLATE_REPO,
@@ -122,14 +113,14 @@ def _render_into(
     """Render into work.project from the bundled template, a folder, or a fetched git URL."""
     output = work.project
     if source is None:
-        notes = run_copier(str(stage_bundled(work.root)), output, answers)
+        notes = copier_run.run_copier(str(stage_bundled(work.root)), output, answers)
         _record_bundled_source(output)
         return notes
     if timeout is None:
         local = source
     else:
         local = str(clone(source, work.root / "template", timeout=timeout))
-    notes = run_copier(local, output, answers, vcs_ref=vcs_ref, label=source)
+    notes = copier_run.run_copier(local, output, answers, vcs_ref=vcs_ref, label=source)
     if local != source:
         _record_fetched_source(output, source)
     return notes + _check_fit(source, output, answers)
@@ -148,86 +139,6 @@ def _temporary_files_in(folder: Path) -> Iterator[None]:
         yield
     finally:
         tempfile.tempdir = previous
-
-
-def run_copier(
-    source: str,
-    output: Path,
-    answers: Answers,
-    *,
-    vcs_ref: str | None = None,
-    label: str | None = None,
-) -> list[str]:
-    """Run copier non-interactively; translate every failure into a RenderError.
-
-    label names the template in messages (default: source).
-
-    Returns:
-        copier's warnings, as messages for a human.
-    """
-    import copier  # deferred: importing copier costs about half a second
-
-    with _copier_errors(
-        label or source,
-        question_hint="check that the template asks the same questions "
-        "as lambda-scaffold (framework, name, port, ...)",
-    ) as notes:
-        copier.run_copy(
-            source,
-            output,
-            data=dict(answers),
-            vcs_ref=vcs_ref,
-            defaults=True,
-            overwrite=True,
-            quiet=True,
-            unsafe=False,
-            cleanup_on_error=True,
-            settings=copier.Settings(),
-        )
-    return notes
-
-
-def run_update(project: Path, *, vcs_ref: str | None, interactive: bool) -> list[str]:
-    """Update project in place from the template its answers file names (copier's 3-way merge).
-
-    Conflicts are left as inline markers and recorded as unmerged paths in git's index.
-
-    Args:
-        project: The generated project, inside a clean git work tree.
-        vcs_ref: The template tag to update to (default: the newest).
-        interactive: Ask new questions of the newer template on the terminal; otherwise they get
-            their defaults.
-
-    Returns:
-        copier's warnings, as messages for a human.
-    """
-    import copier  # deferred: importing copier costs about half a second
-    from plumbum import local
-
-    recorded = answers_file.load(project / ANSWERS_FILE).get(answers_file.SOURCE_KEY)
-    source = recorded if isinstance(recorded, str) else f"named in {ANSWERS_FILE}"
-    with (
-        _copier_errors(
-            source,
-            question_hint="run `lambda-scaffold update` on a "
-            "terminal without --no-input to answer the new questions",
-        ) as notes,
-        recorded_answer_errors(),
-        gitutil.network_timeouts() as timeouts,
-        local.env(**timeouts),  # plumbum copied os.environ when copier imported it
-    ):
-        copier.run_update(
-            project,
-            vcs_ref=vcs_ref,
-            defaults=not interactive,
-            skip_answered=True,  # ask only the questions the newer template added
-            overwrite=True,
-            quiet=True,
-            unsafe=False,
-            conflict="inline",
-            settings=copier.Settings(),
-        )
-    return notes
 
 
 def _record_bundled_source(output: Path) -> None:
@@ -267,54 +178,3 @@ def _check_fit(source: str, output: Path, answers: Answers) -> list[str]:
         f"the template {source} is not a tagged git repository, so `lambda-scaffold update` "
         "cannot update this project later"
     ]
-
-
-@contextmanager
-def _copier_errors(source: str, *, question_hint: str) -> Iterator[list[str]]:
-    """Collect copier's warnings; turn its exceptions into RenderError with a hint."""
-    from copier.errors import CopierError, UnsafeTemplateError, UserMessageError
-    from jinja2 import TemplateError
-    from plumbum.commands.processes import ProcessExecutionError
-
-    try:
-        with _copier_warnings() as notes:
-            yield notes
-    except KeyboardInterrupt:  # CopierAnswersInterrupt is also a CopierError: the CLI exits 130
-        raise
-    except ScaffoldError:  # already translated (an InvalidAnswerError is also a ValueError)
-        raise
-    except UnsafeTemplateError as err:
-        raise RenderError(
-            f"the template {source} wants to run tasks, migrations or extensions",
-            hint="lambda-scaffold never runs template code; use `copier` with "
-            "--trust if you trust this template",
-        ) from err
-    except UserMessageError as err:
-        raise user_message_error(err, source) from err
-    except ProcessExecutionError as err:
-        raise fetch_failure(err, source) from err
-    except (CopierError, TemplateError, ValueError) as err:
-        raise render_failure(err, source, hint=question_hint) from err
-    except OSError as err:
-        raise os_error(err, doing="render the project") from err
-
-
-@contextmanager
-def _copier_warnings() -> Iterator[list[str]]:
-    """Record copier's warnings as messages; let every other warning through unchanged."""
-    from copier.errors import CopierWarning
-
-    notes: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CopierWarning)
-        # copier's scantree (copier/_tools.py) leaves os.scandir open when a render fails
-        # midway; the iterator is closed as the error unwinds, with this one warning.
-        warnings.filterwarnings(
-            "ignore", message="unclosed scandir iterator", category=ResourceWarning
-        )
-        yield notes
-    for item in caught:
-        if issubclass(item.category, CopierWarning):
-            notes.append(first_line(item.message))
-        else:
-            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)

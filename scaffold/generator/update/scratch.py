@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from scaffold.generator import answers, gitutil, render
+from scaffold.generator import answers, copier_run, gitutil
 from scaffold.generator.template_source import ANSWERS_FILE
-from scaffold.generator.update_guard import Guard
+from scaffold.generator.update.guard import Guard
 
 PREFIX: Final = "lambda-scaffold-update-"
 JOURNAL: Final = "journal.json"
@@ -138,7 +138,7 @@ def stage_update(
     gitutil.git(*_IDENTITY, "checkout", "-q", "--detach", head or "HEAD", cwd=clone)
     sub = project.relative_to(top).as_posix()
     copy = clone / sub
-    if source is not None:
+    if source is not None:  # copier update takes no other source (copier-org/copier#1729)
         commit = answers.load(copy / ANSWERS_FILE).get(answers.COMMIT_KEY)
         recorded = commit if isinstance(commit, str) else None
         answers.record_source(copy / ANSWERS_FILE, source, recorded)
@@ -146,7 +146,7 @@ def stage_update(
         name = f"{sub}/{ANSWERS_FILE}" if sub != "." else ANSWERS_FILE
         gitutil.git(*_IDENTITY, "commit", "-q", "--no-verify", "-m", "source", "--", name,
                     cwd=clone)  # fmt: skip
-    notes = render.run_update(copy, vcs_ref=vcs_ref, interactive=interactive)
+    notes = copier_run.run_update(copy, vcs_ref=vcs_ref, interactive=interactive)
     changed = gitutil.git_bytes(
         "--literal-pathspecs", "diff", "--name-only", "-z", "--no-renames", head or "HEAD",
         "--", sub, cwd=clone,

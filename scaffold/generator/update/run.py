@@ -1,9 +1,9 @@
 """Update a generated project to a newer template version, keeping the user's edits.
 
 The checks (a generated project, a clean git work tree, a usable template source) and the
-conflict report live here. copier's merge runs on a scratch clone (:mod:`.update_scratch`) and its
+conflict report live here. copier's merge runs on a scratch clone (:mod:`.scratch`) and its
 result is put into the project in one final step that is undone on any failure or signal
-(:mod:`.update_apply`), so an interrupted update leaves the project as it was.
+(:mod:`.apply`), so an interrupted update leaves the project as it was.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ from scaffold.errors import (
     UpdateInterruptedError,
     WorkTreeError,
 )
-from scaffold.generator import answers, fetching, gitutil, render, update_apply, update_scratch
+from scaffold.generator import answers, fetching, gitutil, render
+from scaffold.generator.copier_messages import CONFLICT_MARKERS
 from scaffold.generator.template_source import ANSWERS_FILE, is_remote_source
-from scaffold.generator.update_guard import Guard, Interrupted, guarded
+from scaffold.generator.update import apply as update_apply
+from scaffold.generator.update import scratch as update_scratch
+from scaffold.generator.update.guard import Guard, Interrupted, guarded
 
-# The labels copier 9.19 gives `git merge-file` for inline conflicts (copier/_main.py).
-CONFLICT_MARKERS: Final = (b"<<<<<<< before updating", b">>>>>>> after updating")
 _LISTED: Final = 5
 
 

@@ -16,8 +16,8 @@ from typing import Final
 
 from scaffold.errors import GitError
 from scaffold.generator import gitutil
-from scaffold.generator.update_guard import Guard
-from scaffold.generator.update_scratch import JOURNAL, IndexEntry, Staged, write_journal
+from scaffold.generator.update.guard import Guard
+from scaffold.generator.update.scratch import JOURNAL, IndexEntry, Staged, write_journal
 
 _NO_SHA: Final = "0" * 40
 

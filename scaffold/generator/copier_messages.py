@@ -1,4 +1,8 @@
-"""Hints for the messages copier stops with: each names the fix in one sentence."""
+"""What copier says, read: hints for the messages it stops with, and its conflict markers.
+
+Each hint names the fix in one sentence. The wording is copier 9's (copier/_main.py,
+copier/_user_data.py); tests/test_update.py and tests/test_template_repo.py fail if it changes.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,9 @@ from scaffold.generator.template_source import ANSWERS_FILE
 _BAD_ANSWER: Final = re.compile(
     r"^(?:Validation error for question|Invalid choice for) '(?P<name>[^']+)': (?P<why>.*)$"
 )
+
+# The labels copier 9.19 gives `git merge-file` for inline conflicts (copier/_main.py).
+CONFLICT_MARKERS: Final = (b"<<<<<<< before updating", b">>>>>>> after updating")
 
 _USER_MESSAGE_HINTS: Final = (
     (

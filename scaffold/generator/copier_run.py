@@ -1,0 +1,158 @@
+"""The only module that imports copier: run its copy and update, translate what it says.
+
+Every copier exception becomes a RenderError whose hint names the fix (the wording knowledge is
+in :mod:`.copier_messages`), and copier's warnings come back as messages for a human.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from scaffold.errors import RenderError, ScaffoldError
+from scaffold.generator import answers as answers_file
+from scaffold.generator import gitutil
+from scaffold.generator.copier_messages import (
+    fetch_failure,
+    first_line,
+    recorded_answer_errors,
+    render_failure,
+    user_message_error,
+)
+from scaffold.generator.staging import os_error
+from scaffold.generator.template_source import ANSWERS_FILE
+
+Answers = Mapping[str, str | int | bool]
+
+
+def run_copier(
+    source: str,
+    output: Path,
+    answers: Answers,
+    *,
+    vcs_ref: str | None = None,
+    label: str | None = None,
+) -> list[str]:
+    """Run copier non-interactively; translate every failure into a RenderError.
+
+    label names the template in messages (default: source).
+
+    Returns:
+        copier's warnings, as messages for a human.
+    """
+    import copier  # deferred: importing copier costs about half a second
+
+    with _copier_errors(
+        label or source,
+        question_hint="check that the template asks the same questions "
+        "as lambda-scaffold (framework, name, port, ...)",
+    ) as notes:
+        copier.run_copy(
+            source,
+            output,
+            data=dict(answers),
+            vcs_ref=vcs_ref,
+            defaults=True,
+            overwrite=True,
+            quiet=True,
+            unsafe=False,
+            cleanup_on_error=True,
+            settings=copier.Settings(),
+        )
+    return notes
+
+
+def run_update(project: Path, *, vcs_ref: str | None, interactive: bool) -> list[str]:
+    """Update project in place from the template its answers file names (copier's 3-way merge).
+
+    Conflicts are left as inline markers and recorded as unmerged paths in git's index.
+
+    Args:
+        project: The generated project, inside a clean git work tree.
+        vcs_ref: The template tag to update to (default: the newest).
+        interactive: Ask new questions of the newer template on the terminal; otherwise they get
+            their defaults.
+
+    Returns:
+        copier's warnings, as messages for a human.
+    """
+    import copier  # deferred: importing copier costs about half a second
+    from plumbum import local
+
+    recorded = answers_file.load(project / ANSWERS_FILE).get(answers_file.SOURCE_KEY)
+    source = recorded if isinstance(recorded, str) else f"named in {ANSWERS_FILE}"
+    with (
+        _copier_errors(
+            source,
+            question_hint="run `lambda-scaffold update` on a "
+            "terminal without --no-input to answer the new questions",
+        ) as notes,
+        recorded_answer_errors(),
+        gitutil.network_timeouts() as timeouts,
+        local.env(**timeouts),  # plumbum copied os.environ when copier imported it
+    ):
+        copier.run_update(
+            project,
+            vcs_ref=vcs_ref,
+            defaults=not interactive,
+            skip_answered=True,  # ask only the questions the newer template added
+            overwrite=True,
+            quiet=True,
+            unsafe=False,
+            conflict="inline",
+            settings=copier.Settings(),
+        )
+    return notes
+
+
+@contextmanager
+def _copier_errors(source: str, *, question_hint: str) -> Iterator[list[str]]:
+    """Collect copier's warnings; turn its exceptions into RenderError with a hint."""
+    from copier.errors import CopierError, UnsafeTemplateError, UserMessageError
+    from jinja2 import TemplateError
+    from plumbum.commands.processes import ProcessExecutionError
+
+    try:
+        with _copier_warnings() as notes:
+            yield notes
+    except KeyboardInterrupt:  # CopierAnswersInterrupt is also a CopierError: the CLI exits 130
+        raise
+    except ScaffoldError:  # already translated (an InvalidAnswerError is also a ValueError)
+        raise
+    except UnsafeTemplateError as err:
+        raise RenderError(
+            f"the template {source} wants to run tasks, migrations or extensions",
+            hint="lambda-scaffold never runs template code; use `copier` with "
+            "--trust if you trust this template",
+        ) from err
+    except UserMessageError as err:
+        raise user_message_error(err, source) from err
+    except ProcessExecutionError as err:
+        raise fetch_failure(err, source) from err
+    except (CopierError, TemplateError, ValueError) as err:
+        raise render_failure(err, source, hint=question_hint) from err
+    except OSError as err:
+        raise os_error(err, doing="render the project") from err
+
+
+@contextmanager
+def _copier_warnings() -> Iterator[list[str]]:
+    """Record copier's warnings as messages; let every other warning through unchanged."""
+    from copier.errors import CopierWarning
+
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CopierWarning)
+        # copier's scantree (copier/_tools.py) leaves os.scandir open when a render fails
+        # midway; the iterator is closed as the error unwinds, with this one warning.
+        warnings.filterwarnings(
+            "ignore", message="unclosed scandir iterator", category=ResourceWarning
+        )
+        yield notes
+    for item in caught:
+        if issubclass(item.category, CopierWarning):
+            notes.append(first_line(item.message))
+        else:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
