@@ -56,7 +56,7 @@ def test_list_json(cli: Cli) -> None:
     result = cli("list", "--json")
     assert result.exit_code == 0
     items = json.loads(result.stdout)
-    assert [item["name"] for item in items] == ["echo", "gin", "flask", "express"]
+    assert [item["name"] for item in items] == ["echo", "gin", "flask", "express", "fastapi"]
     assert all({"name", "language", "title"} <= item.keys() for item in items)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 import shlex
 import sys
 from collections.abc import Callable
@@ -102,9 +103,23 @@ def _cmd(path: Path, stage: str = "app") -> list[str]:
     return command
 
 
+def _canonical(requirement: str) -> str:
+    """A pinned requirement, its name normalised as PEP 503 does (pydantic_core: pydantic-core)."""
+    name, _, version = requirement.partition("==")
+    return re.sub(r"[-_.]+", "-", name).lower() + "==" + version
+
+
+# The stage of an interpreted language's image that installs the dependencies.
+INSTALL_STAGE = {"Python": "build", "Node.js": "deps"}
+
+
 @pytest.mark.parametrize(
     ("framework", "stage", "tools"),
-    [("flask", "build", ["python3"]), ("express", "deps", ["node", "npm"])],
+    [
+        (name, INSTALL_STAGE[language], support.TOOLS[name])
+        for name, language in support.LANGUAGE.items()
+        if language in INSTALL_STAGE
+    ],
 )
 def test_interpreted_image_installs_and_starts(
     render_project: Render, framework: str, stage: str, tools: list[str], tmp_path: Path
@@ -121,12 +136,12 @@ def test_interpreted_image_installs_and_starts(
             cwd=context,
             timeout=600,
         )
-    if framework == "flask":
+    if support.LANGUAGE[framework] == "Python":
         pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python")]
         frozen = support.run([*pip, "freeze"], cwd=context).stdout
         pinned = (context / "requirements.txt").read_text()
-        installed = {line.lower() for line in frozen.split() if "==" in line}
-        assert installed == {line.lower() for line in pinned.split() if "==" in line}, (
+        installed = {_canonical(line) for line in frozen.split() if "==" in line}
+        assert installed == {_canonical(line) for line in pinned.split() if "==" in line}, (
             "requirements.txt must pin every installed package, and only those"
         )
     start = _cmd(project / "Dockerfile")

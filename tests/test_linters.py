@@ -13,13 +13,13 @@ from tests import support
 pytestmark = [pytest.mark.toolchain, pytest.mark.slow]
 FRAMEWORKS = support.FRAMEWORKS
 LANGUAGE_TOOLS = support.TOOLS
-# A mistake that runs fine but that a linter reports: an unused variable or import.
-MISTAKES = {
-    "echo": ("main.go", "\nfunc unusedHelper() {\n\tleftover := 1\n}\n"),
-    "gin": ("main.go", "\nfunc unusedHelper() {\n\tleftover := 1\n}\n"),
-    "flask": ("app.py", "\n\ndef unused_helper() -> None:\n    leftover = 1\n"),
-    "express": ("app.js", "\nfunction unusedHelper() {\n  const leftover = 1;\n}\n"),
+# A mistake that runs fine but that a linter reports: an unused variable, per language.
+MISTAKES_BY_LANGUAGE = {
+    "Go": ("main.go", "\nfunc unusedHelper() {\n\tleftover := 1\n}\n"),
+    "Python": ("app.py", "\n\ndef unused_helper() -> None:\n    leftover = 1\n"),
+    "Node.js": ("app.js", "\nfunction unusedHelper() {\n  const leftover = 1;\n}\n"),
 }
+MISTAKES = {name: MISTAKES_BY_LANGUAGE[language] for name, language in support.LANGUAGE.items()}
 Render = Callable[..., Path]
 
 

@@ -114,7 +114,7 @@ def check_name_reads_back(project: Path, framework: str, name: str) -> None:
 
     makefile = (project / "Makefile").read_text()
     assert re.search(rf"^IMAGE \?= {re.escape(name)}:latest$", makefile, re.M)
-    if framework in ("echo", "gin"):
+    if support.LANGUAGE[framework] == "Go":
         module = (project / "go.mod").read_text().splitlines()[0]
         assert module == f"module {name}"
     if framework == "express":
@@ -124,7 +124,7 @@ def check_name_reads_back(project: Path, framework: str, name: str) -> None:
         packages = lock["packages"]
         assert isinstance(packages, dict)
         assert packages[""]["name"] == name
-    if framework == "flask":
+    if support.LANGUAGE[framework] == "Python":
         tomllib.loads((project / "pyproject.toml").read_text())
 
 
@@ -217,7 +217,7 @@ def _tool(name: str) -> str:
 
 
 def _compiles(project: Path, framework: str) -> None:
-    if framework in ("echo", "gin"):
+    if support.LANGUAGE[framework] == "Go":
         support.require("go")
         support.run(["go", "build", "-o", str(project / "bin" / "app"), "."], cwd=project)
         support.run(["go", "vet", "./..."], cwd=project)
@@ -226,7 +226,8 @@ def _compiles(project: Path, framework: str) -> None:
         for source in ("app.js", "index.js", "app.test.js", "eslint.config.js"):
             support.run(["node", "--check", source], cwd=project)
     else:
-        sources = ["app.py", "test_app.py", "gunicorn.conf.py"]
+        sources = sorted(str(p.relative_to(project)) for p in project.glob("*.py"))
+        assert "app.py" in sources and "test_app.py" in sources
         support.run([sys.executable, "-m", "py_compile", *sources], cwd=project)
 
 

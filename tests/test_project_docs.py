@@ -103,9 +103,9 @@ def test_readme_shows_the_access_log_and_where_to_read_it(
 
 
 def _image_version(framework: str) -> str:
-    if framework in {"echo", "gin"}:
+    if support.LANGUAGE[framework] == "Go":
         return "Go " + str(PINS["go_image"]["default"]).split(":")[-1].split("-")[0]
-    if framework == "flask":
+    if support.LANGUAGE[framework] == "Python":
         return "Python " + str(PINS["python_version"]["default"])
     return "Node.js " + str(PINS["node_version"]["default"])
 

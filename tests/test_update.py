@@ -16,7 +16,7 @@ import scaffold
 from scaffold import Framework, ProjectRequest, generate
 from scaffold.errors import InvalidAnswerError
 from scaffold.generator.template_source import TEMPLATE_REPO_ENV, release_tag
-from scaffold.generator.update import normalize_version
+from scaffold.generator.update.run import normalize_version
 from tests import support
 from tests.gitrepo import (
     NEW_FILE,

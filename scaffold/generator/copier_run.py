@@ -21,7 +21,7 @@ from scaffold.generator.copier_messages import (
     render_failure,
     user_message_error,
 )
-from scaffold.generator.staging import os_error
+from scaffold.generator.os_errors import os_error
 from scaffold.generator.template_source import ANSWERS_FILE
 
 Answers = Mapping[str, str | int | bool]

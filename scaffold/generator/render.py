@@ -14,6 +14,7 @@ from scaffold.generator import copier_run, staging
 from scaffold.generator.fetching import clone, fetch_timeout
 from scaffold.generator.files import list_files, stage_bundled
 from scaffold.generator.models import ProjectRequest, RenderResult
+from scaffold.generator.os_errors import os_error
 from scaffold.generator.template_source import (
     ANSWERS_FILE,
     TEMPLATE_REPO,
@@ -97,7 +98,7 @@ def render(
                 notes = _render_into(work, source, request.answers(), vcs_ref, timeout)
             files = tuple(list_files(work.project))
         except OSError as err:
-            raise staging.os_error(err, doing="render the project") from err
+            raise os_error(err, doing="render the project") from err
         if not dry_run:
             work.commit()
     return RenderResult(request=request, files=files, dry_run=dry_run, warnings=tuple(notes))

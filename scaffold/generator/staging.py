@@ -12,10 +12,8 @@ removed, so DEST is either as it was or complete.
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import os
-import re
 import shutil
 import stat
 import sys
@@ -34,36 +32,13 @@ from scaffold.errors import (
     ScaffoldError,
     WriteError,
 )
+from scaffold.generator.merge import Move, merge
+from scaffold.generator.os_errors import os_error
 
 if sys.platform != "win32":
     import fcntl
 
 STAGING_PREFIX: Final = ".lambda-scaffold-"
-_SPACE_HINT: Final = "free some disk space or choose a destination on another disk"
-_OS_HINTS: Final = {
-    errno.ENOSPC: _SPACE_HINT,
-    errno.EDQUOT: _SPACE_HINT,
-    errno.EACCES: "check the folder's permissions, or choose another destination",
-    errno.EPERM: "check the folder's permissions, or choose another destination",
-    errno.EROFS: "that file system is read-only: choose a destination on a writable disk",
-    errno.ENAMETOOLONG: "choose a shorter destination path",
-    errno.ENOTDIR: "a file stands where a folder is needed: choose another destination",
-    errno.ELOOP: "a symbolic link loops: choose another destination",
-}
-
-
-def os_error(err: OSError, *, doing: str) -> WriteError:
-    """Describe a refused write as an error whose hint names the fix."""
-    code, reason, filename = err.errno, err.strerror or str(err), err.filename
-    if isinstance(err, shutil.Error) and err.args and isinstance(err.args[0], list):
-        # copytree gathers (source, target, "[Errno N] ...") for every file it failed to copy
-        _, filename, why = err.args[0][0]
-        found = re.match(r"\[Errno (\d+)\]", str(why))
-        code = int(found.group(1)) if found else None
-        reason = os.strerror(code) if code is not None else str(why)
-    where = f" ({filename})" if filename else ""
-    hint = _OS_HINTS.get(code or 0, "check the destination's disk and permissions")
-    return WriteError(f"cannot {doing}: {reason}{where}", hint=hint)
 
 
 def absolute(destination: Path) -> Path:
@@ -116,7 +91,7 @@ class Workspace:
     root: Path
     destination: Path | None = None
     created: bool = False
-    moved: list[tuple[Path, Path, Path | None]] = field(default_factory=list)
+    moved: list[Move] = field(default_factory=list)
     committed: bool = False
 
     @property
@@ -137,7 +112,7 @@ class Workspace:
             if self.created and _replaced_claim(self.project, self.destination):
                 self.moved.append((self.project, self.destination, None))
             else:
-                _merge(self, self.destination)
+                merge(self.project, self.destination, self.root / "replaced", self.moved)
             self.committed = True
         interrupts.after(held, written=self.destination)
 
@@ -350,91 +325,3 @@ def _replaced_claim(project: Path, destination: Path) -> bool:
     except OSError:
         return False
     return True
-
-
-def _merge(work: Workspace, destination: Path) -> None:
-    """Move every rendered file into an existing destination; undo all of it on a failure."""
-    moves = _plan(work.project, destination)
-    backups = work.root / "replaced"
-    backups.mkdir()
-    try:
-        for number, (source, target, replaces) in enumerate(moves):
-            backup = backups / str(number) if replaces else None
-            if backup is not None:
-                target.rename(backup)
-            work.moved.append((source, target, backup))
-            source.rename(target)
-    except OSError as err:
-        left = _roll_back(work.moved)
-        failure = os_error(err, doing=f"write into {destination}")
-        if left:
-            failure.hint += f"; these could not be restored: {', '.join(map(str, left))}"
-        else:
-            failure.message += " (nothing was changed)"
-        raise failure from err
-
-
-def _roll_back(moved: list[tuple[Path, Path, Path | None]]) -> list[Path]:
-    """Undo the moves in reverse order; return the paths that could not be restored."""
-    left: list[Path] = []
-    while moved:
-        source, target, backup = moved.pop()
-        try:
-            if target.exists() or target.is_symlink():
-                target.rename(source)
-            if backup is not None:
-                backup.rename(target)
-        except OSError:
-            left.append(target)
-    return left
-
-
-def _plan(source: Path, target: Path) -> list[tuple[Path, Path, bool]]:
-    """List the moves (source, target, replaces a file) that put source's tree into target.
-
-    Raises:
-        DestinationConflictError: A target is a link, or a file stands where a folder goes
-            or a folder where a file goes, or a target is neither a file nor a folder.
-    """
-    moves: list[tuple[Path, Path, bool]] = []
-    with os.scandir(source) as found:
-        entries = sorted(found, key=lambda entry: entry.name)
-    for entry in entries:
-        there = target / entry.name
-        kind = _kind(there)
-        is_folder = entry.is_dir(follow_symlinks=False)
-        if kind is None:
-            moves.append((Path(entry.path), there, False))
-        elif is_folder and kind == "folder":
-            moves += _plan(Path(entry.path), there)
-        elif not is_folder and kind == "file":
-            moves.append((Path(entry.path), there, True))
-        else:
-            raise _conflict(there, kind, wanted="folder" if is_folder else "file")
-    return moves
-
-
-def _kind(path: Path) -> str | None:
-    """Tell what is at path without following a link: None, file, folder, link or other."""
-    try:
-        mode = path.lstat().st_mode
-    except FileNotFoundError:
-        return None
-    if stat.S_ISLNK(mode):
-        return "link"
-    if stat.S_ISDIR(mode):
-        return "folder"
-    return "file" if stat.S_ISREG(mode) else "other"
-
-
-def _conflict(path: Path, kind: str, *, wanted: str) -> DestinationConflictError:
-    if kind == "link":
-        return DestinationConflictError(
-            f"{path} is a symbolic link; lambda-scaffold never writes through a link",
-            hint=f"remove or rename {path}, then run again",
-        )
-    what = {"file": "a file", "folder": "a folder"}.get(kind, "neither a file nor a folder")
-    return DestinationConflictError(
-        f"{path} is {what}, but the project has a {wanted} there",
-        hint=f"move {path} out of the way, then run again",
-    )
