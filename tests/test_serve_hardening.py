@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from scaffold.lambda_local import serve
+from scaffold.lambda_local.request_body import MAX_BODY
 from tests import hostile, support
 from tests.hostile import HostileRie, answer, lwa, raw_exchange
 
@@ -184,7 +185,7 @@ _CHUNKED = b"Transfer-Encoding: chunked\r\n"
         (b"5\r\nhelloEXTRA\r\n0\r\n\r\n", 400),
         (b"f" * 2000 + b"\r\n", 400),
         (b"ffffffffffffffffffff\r\n", 413),
-        (f"{serve.MAX_BODY + 1:x}\r\n".encode(), 413),
+        (f"{MAX_BODY + 1:x}\r\n".encode(), 413),
     ],
 )
 def test_serve_refuses_bad_chunked_bodies_at_once(served: Served, body: bytes, status: int) -> None:
@@ -195,7 +196,7 @@ def test_serve_refuses_bad_chunked_bodies_at_once(served: Served, body: bytes, s
 
 def test_serve_many_small_chunks_stop_at_the_limit(served: Served) -> None:
     chunk = b"x" * 65536
-    count = serve.MAX_BODY // len(chunk) + 1
+    count = MAX_BODY // len(chunk) + 1
     body = b"".join(b"10000\r\n" + chunk + b"\r\n" for _ in range(count)) + b"0\r\n\r\n"
     reply = raw_exchange(served.port, _get("/upload", "POST", _CHUNKED) + body, timeout=8)
     assert reply.status == 413, reply
@@ -223,7 +224,7 @@ def test_serve_passes_a_well_formed_chunked_body(served: Served) -> None:
         (b"Content-Length: 5\r\nContent-Length: 6\r\n", 400),
         (b"Content-Length: 5\r\n" + _CHUNKED, 400),
         (b"Content-Length: 99999999999999999999999999\r\n", 400),
-        (f"Content-Length: {serve.MAX_BODY + 1}\r\n".encode(), 413),
+        (f"Content-Length: {MAX_BODY + 1}\r\n".encode(), 413),
         (b"Transfer-Encoding: gzip\r\n", 501),
         (b"Transfer-Encoding: gzip, chunked\r\n", 501),
     ],

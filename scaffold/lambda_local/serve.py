@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import io
 import re
 import signal
 import socket
@@ -25,6 +24,7 @@ from urllib.parse import urlsplit
 
 from scaffold.errors import InvalidAnswerError, InvalidEventError, ScaffoldError, ServeError
 from scaffold.lambda_local.events import Header, Origin, build_event
+from scaffold.lambda_local.request_body import DIGITS, BadRequestError, read_body
 from scaffold.lambda_local.rie_answer import HttpResponse
 from scaffold.lambda_local.rie_client import DEFAULT_TIMEOUT, check_timeout, invocation_url, invoke
 
@@ -34,17 +34,12 @@ DEFAULT_PORT: Final = 9080
 DEFAULT_HOST: Final = "127.0.0.1"
 # A Function URL's request payload limit: 6 MB (Lambda's synchronous invocation quota, which
 # Lambda states as 6291456 bytes).
-MAX_BODY: Final = 6 * 1024 * 1024
 IDLE_TIMEOUT: Final = 15.0  # seconds a connection may stay silent (between or inside requests)
 MAX_WORKERS: Final = 64  # requests handled at once; more wait, then get 503
 QUEUE_WAIT: Final = 2.0  # seconds a connection waits for a free worker before its 503
 BACKLOG: Final = 128
-_LINE_LIMIT: Final = 1024  # a chunk-size or trailer line
-_MAX_TRAILERS: Final = 32
 _DRAIN_BYTES: Final = 1024 * 1024
 _DRAIN_SECONDS: Final = 0.5
-_HEX: Final = re.compile(rb"[0-9A-Fa-f]+")
-_DIGITS: Final = re.compile(r"[0-9]{1,19}")
 _UNPRINTABLE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # RFC 9110 section 7.6.1, plus content-length, which is recomputed from the decoded body.
 HOP_BY_HOP: Final = frozenset(
@@ -66,29 +61,9 @@ _METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _BUSY: Final = b"the local Function URL is busy: retry in a moment\n"
 
 
-class _BadRequestError(Exception):
-    """A request the server refuses before invoking anything (status, reason)."""
-
-    def __init__(self, status: HTTPStatus, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
 def _printable(text: str) -> str:
     """Escape control characters so that a log line stays one honest line."""
     return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-def _too_large() -> _BadRequestError:
-    return _BadRequestError(
-        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-        f"the request body is over the Function URL limit of 6 MB ({MAX_BODY} bytes)",
-    )
-
-
-def _malformed(what: str) -> _BadRequestError:
-    return _BadRequestError(HTTPStatus.BAD_REQUEST, f"malformed request: {what}")
 
 
 class FunctionUrlServer(ThreadingHTTPServer):
@@ -176,37 +151,6 @@ class FunctionUrlServer(ThreadingHTTPServer):
         self.log(f"{client_address[0]} connection dropped: {_printable(repr(err))}")
 
 
-def _line(rfile: io.BufferedIOBase) -> bytes:
-    line = rfile.readline(_LINE_LIMIT + 1)
-    if not line.endswith(b"\n"):
-        raise _malformed("a chunked body line is too long or cut short")
-    return line.rstrip(b"\r\n")
-
-
-def _read_chunked(rfile: io.BufferedIOBase, limit: int) -> bytes:
-    """Read a chunked body, refusing it as soon as it would pass limit (nothing more is read)."""
-    body = bytearray()
-    while True:
-        size_text = _line(rfile).split(b";", 1)[0].strip()
-        if not _HEX.fullmatch(size_text):
-            raise _malformed(f"chunk size {size_text[:40]!r} is not a hexadecimal number")
-        size = int(size_text, 16)
-        if size == 0:
-            break
-        if len(body) + size > limit:
-            raise _too_large()
-        data = rfile.read(size)
-        if len(data) != size:
-            raise _malformed("the chunked body ends inside a chunk")
-        body += data
-        if _line(rfile):
-            raise _malformed("a chunk is longer than its size")
-    for _ in range(_MAX_TRAILERS):
-        if not _line(rfile):
-            return bytes(body)
-    raise _malformed("too many trailer lines")
-
-
 class FunctionUrlHandler(BaseHTTPRequestHandler):
     """Handle one request: event to RIE, answer back to the client."""
 
@@ -219,34 +163,7 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
         self.connection.settimeout(self.server.idle_timeout)
 
     def _read_body(self) -> bytes:
-        codings = [
-            coding.strip().lower()
-            for value in self.headers.get_all("Transfer-Encoding") or []
-            for coding in value.split(",")
-            if coding.strip()
-        ]
-        lengths = {value.strip() for value in self.headers.get_all("Content-Length") or []}
-        if codings:
-            if lengths:
-                raise _malformed("both Transfer-Encoding and Content-Length")
-            if codings != ["chunked"]:
-                raise _BadRequestError(
-                    HTTPStatus.NOT_IMPLEMENTED,
-                    f"Transfer-Encoding {', '.join(codings)[:80]} is not supported",
-                )
-            return _read_chunked(self.rfile, MAX_BODY)
-        if not lengths:
-            return b""
-        text = lengths.pop()
-        if lengths or not _DIGITS.fullmatch(text):
-            raise _malformed("Content-Length is not one number")
-        length = int(text)
-        if length > MAX_BODY:
-            raise _too_large()
-        body = self.rfile.read(length)
-        if len(body) != length:
-            raise _malformed("the body is shorter than its Content-Length")
-        return body
+        return read_body(self.headers, self.rfile)
 
     def _request_headers(self) -> list[Header]:
         return [
@@ -272,7 +189,7 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
                 self.command, self._target(), self._request_headers(), body, origin=origin
             )
         except InvalidEventError as err:
-            raise _BadRequestError(HTTPStatus.BAD_REQUEST, err.message) from err
+            raise BadRequestError(HTTPStatus.BAD_REQUEST, err.message) from err
         return invoke(event, endpoint=self.server.endpoint, timeout=self.server.invoke_timeout)
 
     def _handle(self) -> None:
@@ -284,7 +201,7 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
                     f"the function answered the informational status {answer.status}",
                     hint="a Function URL answer needs a final status (200-599): check the app",
                 )
-        except _BadRequestError as err:
+        except BadRequestError as err:
             self.close_connection = True
             self._send_text(err.status, err.reason)
             outcome = err.reason
@@ -308,7 +225,7 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
             return
         length = str(len(answer.body))
         declared = answer.header("content-length")
-        if self.command == "HEAD" and declared is not None and _DIGITS.fullmatch(declared):
+        if self.command == "HEAD" and declared is not None and DIGITS.fullmatch(declared):
             length = declared
         self._write(
             answer.status,
