@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from scaffold.errors import ScaffoldError
-from scaffold.lambda_local.rie_answer import HttpResponse
+from scaffold.lambda_local.response import HttpResponse
 from scaffold.lambda_local.rie_client import invoke
 from tests import lambda_chain as lc
 

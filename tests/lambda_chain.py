@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from scaffold.errors import ScaffoldError
-from scaffold.lambda_local.rie_answer import HttpResponse
+from scaffold.lambda_local.response import HttpResponse
 from scaffold.lambda_local.rie_client import invoke
 from tests import dockerfile, support
 from tests.lambda_binaries import (

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 from scaffold.errors import InvalidEventError, ScaffoldError
 from scaffold.lambda_local.events import Origin, build_event, validate_event
-from scaffold.lambda_local.rie_answer import STREAM_DELIMITER, HttpResponse, decode_answer
+from scaffold.lambda_local.response import HttpResponse
+from scaffold.lambda_local.rie_answer import STREAM_DELIMITER, decode_answer
 
 SETTINGS = settings(max_examples=200, deadline=None)
 

@@ -20,7 +20,8 @@ from scaffold.errors import (
     InvalidEndpointError,
     RieUnreachableError,
 )
-from scaffold.lambda_local.rie_answer import HttpResponse, decode_answer
+from scaffold.lambda_local.response import HttpResponse
+from scaffold.lambda_local.rie_answer import decode_answer
 
 DEFAULT_ENDPOINT: Final = "http://127.0.0.1:9000"
 INVOKE_PATH: Final = "/2015-03-31/functions/function/invocations"

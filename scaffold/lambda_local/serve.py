@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from scaffold.errors import InvalidAnswerError, InvalidEventError, ScaffoldError, ServeError
 from scaffold.lambda_local.events import Header, Origin, build_event
 from scaffold.lambda_local.request_body import DIGITS, BadRequestError, read_body
-from scaffold.lambda_local.rie_answer import HttpResponse
+from scaffold.lambda_local.response import HttpResponse
 from scaffold.lambda_local.rie_client import DEFAULT_TIMEOUT, check_timeout, invocation_url, invoke
 
 Logger = Callable[[str], None]
