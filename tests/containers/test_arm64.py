@@ -5,7 +5,8 @@ framework's project with ``--arch arm64`` is built with BuildKit (the Go compile
 and cross-compiles; Python and Node install their packages under emulation), labelled arm64,
 and run: the app image serves HTTP, and a Function URL event goes through the arm64 RIE and the
 adapter inside the lambda image. `sam build` (the classic builder, which runs every step under
-emulation) builds an arm64 Python project.
+emulation) builds every arm64 Python project (Flask and FastAPI: pip installs their wheels,
+pydantic-core's compiled one among them, for aarch64 under emulation).
 
 Not run: `sam build` of an arm64 Go project. The classic builder has no BUILDPLATFORM, so the
 Go compiler itself runs under emulation there (about five minutes here); the Dockerfile steps
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,11 +34,15 @@ from tests.containers.conftest import unavailable
 from tests.containers.engine import Engine
 
 FRAMEWORKS = support.FRAMEWORKS
-# How each framework's image tells which CPU its runtime is for.
+# How each language's image tells which CPU its runtime is for (Go's: the binary's ELF header).
 GO_BINARY = "/app/bootstrap"
+# Where the Python images keep the app's dependencies.
+VENV = "/opt/venv"
+# One compiled extension that must be among each Python framework's dependencies.
+COMPILED = {"flask": "markupsafe/", "fastapi": "pydantic_core/"}
 PROBES = {
-    "flask": ["--entrypoint", "python", "-c", "import platform; print(platform.machine())"],
-    "express": ["--entrypoint", "node", "-p", "process.arch"],
+    "Python": ["--entrypoint", "python", "-c", "import platform; print(platform.machine())"],
+    "Node.js": ["--entrypoint", "node", "-p", "process.arch"],
 }
 
 
@@ -55,19 +61,43 @@ def arm64_engine(engine: Engine) -> Iterator[Engine]:
 
 
 def _runtime_arch(engine: Engine, framework: str, image: str) -> str:
-    if framework in PROBES:
+    probe = PROBES.get(support.LANGUAGE[framework])
+    if probe is not None:
         result = engine.docker(
-            "run",
-            "--rm",
-            "--platform",
-            "linux/arm64",
-            *PROBES[framework][:2],
-            image,
-            *PROBES[framework][2:],
-            timeout=120,
+            "run", "--rm", "--platform", "linux/arm64", *probe[:2], image, *probe[2:], timeout=120
         )
         return {"aarch64": "arm64", "arm64": "arm64"}.get(result.stdout.strip(), result.stdout)
     return images.elf_arch(images.read_file(engine, image, GO_BINARY))
+
+
+def _compiled_extensions(engine: Engine, framework: str, image: str) -> dict[str, str]:
+    """The architecture of every compiled extension pip put into a Python image's venv.
+
+    The interpreter's own architecture says nothing about the wheels: pip must have picked the
+    aarch64 build of each (pydantic-core for FastAPI, MarkupSafe for Flask). Empty for others.
+    """
+    if support.LANGUAGE[framework] != "Python":
+        return {}
+    container = engine.docker("create", image, "never-run").stdout.strip()
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            engine.docker("cp", f"{container}:{VENV}", scratch)
+            root = Path(scratch) / Path(VENV).name
+            return {
+                str(path.relative_to(root)): images.elf_arch(path.read_bytes())
+                for path in sorted(root.rglob("*.so"))
+                if path.is_file() and not path.is_symlink()
+            }
+    finally:
+        engine.docker("rm", "-f", container, check=False)
+
+
+def _assert_compiled_for_arm64(engine: Engine, framework: str, image: str) -> None:
+    compiled = _compiled_extensions(engine, framework, image)
+    if framework in COMPILED:
+        assert any(COMPILED[framework] in path for path in compiled), compiled
+    wrong = {path: arch for path, arch in compiled.items() if arch != "arm64"}
+    assert not wrong, f"pip installed extensions for another CPU: {wrong}"
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
@@ -81,6 +111,7 @@ def test_an_arm64_project_builds_and_runs_under_emulation(
         images.build(engine, project, target=target, builder="buildkit", tag=tag, arch="arm64")
         assert images.image_config(engine, tag)["Architecture"] == "arm64"
     assert _runtime_arch(engine, framework, tags["app"]) == "arm64"
+    _assert_compiled_for_arm64(engine, framework, tags["app"])
     assert images.RIE_PATH not in images.image_files(engine, tags["app"])
 
     run = ("--platform", "linux/arm64", "--read-only", "--tmpfs", "/tmp")
@@ -107,7 +138,7 @@ def sam() -> Path:
         raise
 
 
-@pytest.mark.parametrize("framework", ["flask"])
+@pytest.mark.parametrize("framework", support.of_language("Python"))
 def test_sam_build_builds_an_arm64_function(
     framework: str, arm64_engine: Engine, sam: Path, tool_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -122,4 +153,5 @@ def test_sam_build_builds_an_arm64_function(
     image = match.group(1)
     assert images.image_config(engine, image)["Architecture"] == "arm64"
     assert _runtime_arch(engine, framework, image) == "arm64"
+    _assert_compiled_for_arm64(engine, framework, image)
     assert images.RIE_PATH not in images.image_files(engine, image)

@@ -1,14 +1,19 @@
 """A project that grew: code a user adds reaches the image, secrets and local clutter do not.
 
-Per framework, a rendered project gets what users add first (a Go package, a Python package
-with a templates/ folder, a JavaScript module under src/) and a route that uses it, plus the
-local files that must never reach an image (.env, .git, .aws-sam, a venv, node_modules,
-build output). The Dockerfile is not touched. Both builders must build it, and the app image
-must serve the new route.
+Per framework, a rendered project gets what users add first (a Go package; a Python package
+and a templates/ file read at runtime, through Flask's render_template or, for FastAPI, a
+``lib/`` package and a file the route reads itself; a JavaScript module under src/) and a route
+that uses it, plus the local files that must never reach an image (.env, .git, .aws-sam, a
+venv, node_modules, build output). The Dockerfile is not touched. Both builders must build it,
+and the app image must serve the new route.
+
+What a language's images share (where the project's files go, the clutter of its tooling) is
+keyed by ``support.LANGUAGE``; only the app code that grows is per framework.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,15 +31,19 @@ CLUTTER = (
     ".aws-sam/build.toml",
     "events/extra.json",
 )
-CLUTTER_BY_FRAMEWORK = {
-    "echo": ("bin/demo", "bootstrap"),
-    "gin": ("bin/demo", "bootstrap"),
-    "flask": (".venv/pyvenv.cfg", "__pycache__/app.cpython-313.pyc", "test_app.py"),
-    "express": ("node_modules/left-pad/index.js", "app.test.js", "coverage/lcov.info"),
+CLUTTER_BY_LANGUAGE = {
+    "Go": ("bin/demo", "bootstrap"),
+    "Python": (".venv/pyvenv.cfg", "__pycache__/app.cpython-313.pyc", "test_app.py"),
+    "Node.js": ("node_modules/left-pad/index.js", "app.test.js", "coverage/lcov.info"),
 }
 # Where the project's files end up in each image: Go's stay in the build stage.
-WORKDIR = {"echo": "/src", "gin": "/src", "flask": "/app", "express": "/app"}
-STAGE = {"echo": "build", "gin": "build", "flask": "app", "express": "app"}
+WORKDIR_BY_LANGUAGE = {"Go": "/src", "Python": "/app", "Node.js": "/app"}
+STAGE_BY_LANGUAGE = {"Go": "build", "Python": "app", "Node.js": "app"}
+WORKDIR = {name: WORKDIR_BY_LANGUAGE[language] for name, language in support.LANGUAGE.items()}
+STAGE = {name: STAGE_BY_LANGUAGE[language] for name, language in support.LANGUAGE.items()}
+CLUTTER_BY_FRAMEWORK = {
+    name: CLUTTER_BY_LANGUAGE[language] for name, language in support.LANGUAGE.items()
+}
 
 
 def _insert_after(path: Path, anchor: str, line: str) -> None:
@@ -80,6 +89,31 @@ def _grow_flask(project: Path) -> None:
         )
 
 
+def _grow_fastapi(project: Path) -> None:
+    """A package lib/ (a module the new route imports) and a templates/ file read at runtime.
+
+    The project's requirements have no Jinja2, so the route reads and fills the file itself.
+    """
+    (project / "lib").mkdir()
+    (project / "lib" / "__init__.py").write_text('"""Code the user added."""\n')
+    (project / "lib" / "greeting.py").write_text(
+        f'"""What /grown says."""\n\n\ndef text() -> str:\n    return "{GREETING}"\n'
+    )
+    (project / "templates").mkdir()
+    (project / "templates" / "grown.html").write_text("<p>{text}</p>\n")
+    with (project / "app.py").open("a") as handle:
+        handle.write(
+            "\n\nfrom pathlib import Path  # noqa: E402\n\n"
+            "from fastapi.responses import HTMLResponse  # noqa: E402\n\n"
+            "from lib.greeting import text  # noqa: E402\n\n"
+            'TEMPLATES = Path(__file__).resolve().parent / "templates"\n\n\n'
+            '@app.get("/grown", response_class=HTMLResponse)\n'
+            "async def grown() -> HTMLResponse:\n"
+            '    page = (TEMPLATES / "grown.html").read_text(encoding="utf-8")\n'
+            "    return HTMLResponse(page.format(text=text()))\n"
+        )
+
+
 def _grow_express(project: Path) -> None:
     (project / "src").mkdir()
     (project / "src" / "greeting.js").write_text(
@@ -93,14 +127,21 @@ def _grow_express(project: Path) -> None:
     )
 
 
+# How each framework's app code grows: Go's two share _grow_go, the others differ.
+GROW: dict[str, Callable[[Path], None]] = {
+    "flask": _grow_flask,
+    "fastapi": _grow_fastapi,
+    "express": _grow_express,
+}
+
+
 def _grow(project: Path, framework: str) -> list[str]:
     """Add a package and a route, and the clutter; return the clutter's relative paths."""
-    if framework in ("echo", "gin"):
+    if support.LANGUAGE[framework] == "Go":
         _grow_go(project, framework)
-    elif framework == "flask":
-        _grow_flask(project)
     else:
-        _grow_express(project)
+        assert framework in GROW, f"test_grown.py does not know how {framework}'s app grows"
+        GROW[framework](project)
     clutter = [*CLUTTER, *CLUTTER_BY_FRAMEWORK[framework]]
     for relative in clutter:
         path = project / relative
