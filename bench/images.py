@@ -35,9 +35,10 @@ MB: Final = 1_000_000
 # node:22-slim 220 MB (labs.iximiuz.com, "How to choose a Node.js container image");
 # python:3.13-slim 178 MB in a containerd image store listing that shows node:22-alpine at
 # 232 MB against its classic-store 155 MB, so about 178 x 155 / 232 = 119 MB.
-PUBLISHED_BASES: Final = {"echo": 0.0, "gin": 0.0, "flask": 119.0, "express": 220.0}
-MAIN_SOURCE: Final = {"echo": "main.go", "gin": "main.go", "flask": "app.py", "express": "app.js"}
-COMMENT: Final = {"echo": "// edited\n", "gin": "// edited\n", "flask": "# edited\n"}
+PUBLISHED_BASES: Final = {"Go": 0.0, "Python": 119.0, "Node.js": 220.0}
+MAIN_SOURCE: Final = {"Go": "main.go", "Python": "app.py", "Node.js": "app.js"}
+COMMENT: Final = {"Go": "// edited\n", "Python": "# edited\n", "Node.js": "// edited\n"}
+LANGUAGE: Final = {bp.framework.value: bp.language for bp in BLUEPRINTS}
 
 
 def _size(engine: engines.Engine, image: str) -> float:
@@ -61,8 +62,9 @@ def _measure(engine: engines.Engine, root: Path, framework: str, builder: str) -
     kind: images.Builder = "buildkit" if builder == "buildkit" else "classic"
     cold = build(engine, project, target="app", builder=kind, tag=tag, extra=["--no-cache"])
     warm = build(engine, project, target="app", builder=kind, tag=tag)
-    source = project / MAIN_SOURCE[framework]
-    source.write_text(source.read_text() + COMMENT.get(framework, "// edited\n"))
+    language = LANGUAGE[framework]
+    source = project / MAIN_SOURCE[language]
+    source.write_text(source.read_text() + COMMENT[language])
     edit = build(engine, project, target="app", builder=kind, tag=tag)
     total, base = _size(engine, tag), _base_size(engine, project)
     added = total - base
@@ -71,7 +73,7 @@ def _measure(engine: engines.Engine, root: Path, framework: str, builder: str) -
         "warm_s": warm,
         "edit_s": edit,
         "added_mb": added,
-        "total_mb": added + PUBLISHED_BASES[framework],
+        "total_mb": added + PUBLISHED_BASES[language],
     }
 
 

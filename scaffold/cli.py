@@ -136,7 +136,7 @@ def _new(
     **given: Any,
 ) -> None:
     """Create a new project: app, Dockerfile with the adapter, SAM template, compose, README."""
-    from scaffold import interrupts
+    from scaffold import console, interrupts
     from scaffold.generator import plan, render
     from scaffold.generator.frameworks import framework_flag_hint
     from scaffold.generator.models import RequestDraft
@@ -161,12 +161,9 @@ def _new(
                 hint=f"pass {framework_flag_hint()}, or --no-input for defaults",
             )
         request = plan.build_request(draft)
-        _preload_console()
         result = None
         try:
             result = render.render(request, dry_run=dry_run, overwrite=force, template=template)
-            from scaffold import console
-
             console.render_summary(result)
             for message in result.warnings:
                 console.warn(message)
@@ -175,21 +172,6 @@ def _new(
             if stopped is not None and result is not None and not dry_run:
                 stopped.written = request.destination  # the signal came after the last rename
             raise
-
-
-def _preload_console() -> None:
-    """Load the summary's rich modules in the background while copier renders.
-
-    copier spends a good part of a render waiting on git, with the GIL released; the summary's
-    imports run in those gaps instead of after the render.
-    """
-    import threading
-
-    threading.Thread(target=_import_console, name="preload-console", daemon=True).start()
-
-
-def _import_console() -> None:
-    from scaffold import console  # noqa: F401
 
 
 def _new_command() -> click.Command:

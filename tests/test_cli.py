@@ -11,6 +11,7 @@ import pytest
 from click.testing import Result
 
 import scaffold
+from scaffold.generator.questions import QUESTIONS
 
 Cli = Callable[..., Result]
 
@@ -50,6 +51,18 @@ def test_new_help_names_every_flag(cli: Cli) -> None:
         "--timeout",
     ):
         assert flag in result.stdout, flag
+
+
+def test_every_question_of_the_table_is_a_flag_and_a_summary_row(cli: Cli) -> None:
+    help_text = cli("new", "--help").stdout
+    result = cli("new", "demo", "-f", "fastapi", "--dry-run", "-y")
+    assert result.exit_code == 0, result.output
+    for question in QUESTIONS:
+        assert question.flag in help_text, question.name
+        assert question.help.split(" (")[0] in " ".join(help_text.split()), question.name
+        assert question.label in result.stderr, question.label
+    assert "Python FastAPI" in result.stderr
+    assert "--no-stream" in help_text and "--no-async-init" in help_text
 
 
 def test_list_json(cli: Cli) -> None:
@@ -143,7 +156,7 @@ def test_invalid_input_exits_2_and_writes_nothing(cli: Cli, args: list[str], wor
     assert list(Path.cwd().iterdir()) == []
 
 
-def test_typer_usage_error_exits_2(cli: Cli) -> None:
+def test_usage_error_exits_2(cli: Cli) -> None:
     result = cli("new", "out", "--port", "http")
     assert result.exit_code == 2
     assert not Path("out").exists()

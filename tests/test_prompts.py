@@ -134,6 +134,16 @@ def _spawn(*args: str, cwd: Path) -> pexpect.spawn:
     )
 
 
+def test_a_bad_flag_is_refused_before_any_question(tmp_path: Path) -> None:
+    child = _spawn("new", "demo", "--port", "3000", cwd=tmp_path)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert "Lambda Insights" in (child.before or "")
+    assert "Framework" not in (child.before or "")
+    assert not (tmp_path / "demo").exists()
+
+
 def test_ctrl_c_exits_130_and_writes_nothing(tmp_path: Path) -> None:
     child = _spawn("new", "demo", cwd=tmp_path)
     child.expect("Framework")
