@@ -56,6 +56,15 @@ def test_copier_asks_the_table_questions_in_order() -> None:
     assert list(QUESTIONS) == [q.name for q in TABLE]
 
 
+def test_the_library_request_defaults_like_the_cli() -> None:
+    streamed = ProjectRequest(Path("x"), Framework.ECHO, "d", stream=True)
+    plain = ProjectRequest(Path("x"), Framework.ECHO, "d")
+    )
+    plain = ProjectRequest(destination=Path("x"), framework=Framework.ECHO, name="d")
+    chosen = ProjectRequest(Path("x"), Framework.ECHO, "d", stream=True, timeout=45)
+    assert (streamed.timeout, plain.timeout, chosen.timeout) == (300, 30, 45)
+
+
 def test_the_request_has_a_field_per_question() -> None:
     request = ProjectRequest(destination=Path("x"), framework=Framework.ECHO, name="demo")
     fields = [f.name for f in dataclasses.fields(ProjectRequest) if f.name != "destination"]

@@ -65,8 +65,12 @@ class ProjectRequest:
     auth: AuthType = AuthType.NONE
     stream: bool = False
     memory: int = DEFAULT_MEMORY
-    timeout: int = DEFAULT_TIMEOUT
+    timeout: int | None = None  # None: 300 s when streaming, else 30 s (as `new` does)
     async_init: bool = False
+
+    def __post_init__(self) -> None:
+        if self.timeout is None:  # the streaming choice decides the default, as in copier.yml
+            object.__setattr__(self, "timeout", default_timeout(stream=self.stream))
 
     def answers(self) -> dict[str, Value]:
         """Return the copier answers: every field but the destination, enums as plain strings."""
