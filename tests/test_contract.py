@@ -59,8 +59,6 @@ def test_copier_asks_the_table_questions_in_order() -> None:
 def test_the_library_request_defaults_like_the_cli() -> None:
     streamed = ProjectRequest(Path("x"), Framework.ECHO, "d", stream=True)
     plain = ProjectRequest(Path("x"), Framework.ECHO, "d")
-    )
-    plain = ProjectRequest(destination=Path("x"), framework=Framework.ECHO, name="d")
     chosen = ProjectRequest(Path("x"), Framework.ECHO, "d", stream=True, timeout=45)
     assert (streamed.timeout, plain.timeout, chosen.timeout) == (300, 30, 45)
 
