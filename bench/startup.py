@@ -129,9 +129,11 @@ def _start_figures(runs: int) -> None:
     print(f"CLI start, median of {runs} interleaved runs ({' '.join(cli)})")
     ours, base = _pair([*cli, "--version"], python_pass, runs)
     _row("--version", ours, base, "python -c pass", 5)
+    ours, base = _pair([*cli, "invoke", "--help"], python_pass, runs)
+    _row("invoke --help (start)", ours, base, "python -c pass", 5)
     with _runtime_api() as endpoint:
         ours, base = _pair([*cli, "invoke", "/", "--endpoint", endpoint], python_pass, runs)
-    _row("invoke / (instant RIE)", ours, base, "python -c pass", 5)
+    _row("invoke / (whole, instant RIE)", ours, base, "python -c pass", 5)
     ours, base = _pair([*cli, "--help"], [*copier, "--version"], runs)
     _row("--help", ours, base, "copier --version", 0.25)
     with tempfile.TemporaryDirectory() as scratch:
