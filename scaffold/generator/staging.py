@@ -18,6 +18,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ if sys.platform != "win32":
     import fcntl
 
 STAGING_PREFIX: Final = ".lambda-scaffold-"
+_REMOVE_TRIES: Final = 10
 
 
 def absolute(destination: Path) -> Path:
@@ -183,14 +185,28 @@ def _private(make: Callable[[], Path]) -> Iterator[Path]:
     except BaseException as err:
         if root is not None:
             with interrupts.deferred():
-                shutil.rmtree(root, ignore_errors=True)
+                _remove_tree(root)
             stopped = interrupts.unwrap(err)
             if stopped is not None and root.exists():
                 stopped.left += (root,)
         raise
     with interrupts.deferred() as held:
-        shutil.rmtree(root, ignore_errors=True)
+        _remove_tree(root)
     interrupts.after(held, written=None)
+
+
+def _remove_tree(root: Path) -> None:
+    """Remove root, trying again for a moment while something still writes inside it.
+
+    A signal sent to the whole process group also stops the git that copier runs in the
+    staging folder; git removes its half-made clone as it exits, so the first removal can race
+    it. Bounded: ten tries within about three seconds.
+    """
+    for attempt in range(_REMOVE_TRIES):
+        shutil.rmtree(root, ignore_errors=True)
+        if not root.exists():
+            return
+        time.sleep(0.05 * (attempt + 1))
 
 
 @contextmanager
