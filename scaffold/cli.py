@@ -353,4 +353,9 @@ def serve(port: int, host: str, endpoint: str, timeout: float) -> None:
 
 def main() -> None:
     """Entry point of the ``lambda-scaffold`` script."""
-    app()
+    from scaffold import interrupts
+
+    try:
+        app()
+    finally:
+        interrupts.end_quietly()

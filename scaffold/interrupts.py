@@ -127,5 +127,25 @@ def unwrap(err: BaseException) -> Interrupted | None:
 def after(held: list[int], *, written: Path | None) -> None:
     """Act on the first signal held by :func:`deferred`, now that its section is over."""
     if held and not _state["raised"]:
-        _state["raised"] = held[0]
+        if _state["depth"]:  # inside handled(): later signals must not cut the cleanup short
+            _state["raised"] = held[0]
         raise Interrupted(held[0], written=written)
+
+
+def raised() -> int | None:
+    """The signal that has stopped the current :func:`handled` section, if one has.
+
+    Some libraries turn an exception raised inside them into their own error: with this a
+    caller still tells that the run was stopped by a signal.
+    """
+    return _state["raised"] or None
+
+
+def end_quietly() -> None:
+    """From now on SIGINT, SIGTERM and SIGHUP end the process at once, by the signal, silently.
+
+    For the moment after a command has finished and said everything: a late signal must not
+    turn a complete run into a traceback or an "Aborted!".
+    """
+    if _in_main_thread():
+        _swap(dict.fromkeys(HANDLED, signal.SIG_DFL))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 from typing import Final
@@ -87,3 +89,52 @@ def snapshot(root: Path) -> dict[str, bytes]:
         for path in sorted(root.rglob("*"))
         if path.is_file() and ".git" not in path.relative_to(root).parts
     }
+
+
+_SLOW_GIT = """#!/bin/sh
+# A git that, for copier's template clone, first writes into the clone's folder for 30 s.
+case " $* " in
+  *" clone "*" --filter=blob:none "*)
+    for dest in "$@"; do :; done
+    echo $$ > {pid_file}
+    i=0
+    while [ $i -lt 300 ]; do
+      mkdir -p "$dest" && echo $i > "$dest/busy"
+      sleep 0.1
+      i=$((i + 1))
+    done ;;
+esac
+exec {git} "$@"
+"""
+
+
+def slow_git(folder: Path) -> tuple[Path, Path]:
+    """Put a slow git stand-in in folder/bin; return that folder and the file it writes its PID to.
+
+    It stands in for a git that copier started and a signal did not reach (it was sent to the
+    CLI alone): it goes on writing inside the run's temporary folders until something stops it.
+    """
+    real = shutil.which("git")
+    assert real is not None, "git is needed"
+    bin_dir = folder / "bin"
+    bin_dir.mkdir(parents=True)
+    pid_file = folder / "slow-git.pid"
+    script = bin_dir / "git"
+    script.write_text(_SLOW_GIT.format(pid_file=pid_file, git=real))
+    script.chmod(0o755)
+    return bin_dir, pid_file
+
+
+def stop_slow_git(pid_file: Path) -> None:
+    """Stop the stand-in by its PID if it still runs (a failed test must not leave it)."""
+    if pid_file.exists() and running(pid := int(pid_file.read_text())):
+        os.kill(pid, signal.SIGKILL)  # its `sleep 0.1` ends by itself
+
+
+def running(pid: int) -> bool:
+    """Tell whether pid runs (a zombie does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return state.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")

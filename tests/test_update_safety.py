@@ -17,7 +17,17 @@ from click.testing import Result
 
 from scaffold import Framework, ProjectRequest, generate
 from tests import support
-from tests.gitrepo import NEW_FILE, commit_all, git, init_and_commit, snapshot, template_repo
+from tests.gitrepo import (
+    NEW_FILE,
+    commit_all,
+    git,
+    init_and_commit,
+    running,
+    slow_git,
+    snapshot,
+    stop_slow_git,
+    template_repo,
+)
 
 Cli = Callable[..., Result]
 ANSWERS = ".copier-answers.yml"
@@ -118,8 +128,11 @@ def test_ignored_files_out_of_the_way_are_kept(cli: Cli, project: Path) -> None:
 # --- signals -----------------------------------------------------------------------------------
 
 
-def _spawn(project: Path, *args: str, temp: Path) -> subprocess.Popen[str]:
+def _spawn(project: Path, *args: str, temp: Path, path: str | None = None) -> subprocess.Popen[str]:
     temp.mkdir(exist_ok=True)
+    env = {**os.environ, "TMPDIR": str(temp)}
+    if path is not None:
+        env["PATH"] = path
     return subprocess.Popen(
         [sys.executable, "-m", "scaffold", "update", str(project), "--no-input", *args],
         cwd=project.parent,
@@ -127,7 +140,7 @@ def _spawn(project: Path, *args: str, temp: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "TMPDIR": str(temp)},
+        env=env,
     )
 
 
@@ -185,6 +198,30 @@ def test_a_signal_while_copier_works_leaves_the_project_as_it_was(
     _assert_untouched(project, before)
     assert not list((project / ".git").glob(f"{SCRATCH}*"))
     assert not list(temp.iterdir()), "temporary folders were left behind"
+
+
+@pytest.mark.slow
+def test_a_git_that_copier_started_is_stopped_before_the_scratch_is_removed(
+    project: Path, tmp_path: Path
+) -> None:
+    """The signal reaches the CLI alone; the git it started must not outlive the run."""
+    bin_dir, pid_file = slow_git(tmp_path / "git")
+    before = snapshot(project)
+    temp = tmp_path / "tmp"
+    child = _spawn(project, temp=temp, path=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    try:
+        assert _wait_for(child, pid_file.exists), _finish(child)
+        time.sleep(0.3)  # the stand-in is writing inside the scratch folder
+        child.send_signal(signal.SIGTERM)
+        code, said = _finish(child)
+    finally:
+        stop_slow_git(pid_file)
+    assert code == 143, said
+    assert "the project is as it was" in said
+    assert not running(int(pid_file.read_text()))
+    _assert_untouched(project, before)
+    assert not list((project / ".git").glob(f"{SCRATCH}*"))
+    assert not list(temp.iterdir())
 
 
 @pytest.mark.slow

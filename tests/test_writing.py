@@ -16,7 +16,7 @@ import pytest
 from click.testing import Result
 
 from tests import support
-from tests.gitrepo import template_repo
+from tests.gitrepo import running, slow_git, stop_slow_git, template_repo
 from tests.writing import (
     SIGNALS,
     can_mount,
@@ -221,6 +221,10 @@ def _outcome(
     if code == 0:
         assert snapshot(dest) == reference
         return "finished"
+    if code == -signum:  # the signal came after the run had finished and said everything
+        assert "Next steps" in said and "make deploy" in said, said
+        assert snapshot(dest) == reference
+        return "finished"
     assert code == SIGNALS[signum], said
     name = signal.Signals(signum).name
     if "Nothing was written" in said:
@@ -276,8 +280,8 @@ def test_signals_leave_dest_untouched_or_complete(
         code, said = finish(run, timeout=60)
         seen.add(_outcome(code, said, signum, dest, reference, existing=existing))
         assert "Traceback" not in said
-        assert list(tmpdir.iterdir()) == [], f"left in TMPDIR at {point}"
-        assert leftovers(parent) == [], f"staging left at {point}"
+        assert list(tmpdir.iterdir()) == [], f"left in TMPDIR at {point} (exit {code}): {said}"
+        assert leftovers(parent) == [], f"staging left at {point} (exit {code}): {said}"
     assert "nothing" in seen, "no signal reached the run before it wrote DEST"
 
 
@@ -297,11 +301,40 @@ def test_sigterm_during_a_git_template_render_leaves_no_temporary_files(
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGTERM)
         code, said = finish(run, timeout=60)
-        assert code in (0, 143), said
+        assert code in (0, 143, -signal.SIGTERM), said
+        if code == -signal.SIGTERM:  # after the run had finished and said everything
+            assert "Next steps" in said, said
         assert list(tmpdir.iterdir()) == []
         assert leftovers(parent) == []
         if code == 143 and "Nothing was written" in said:
             assert not (parent / "proj").exists()
+
+
+@pytest.mark.slow
+def test_a_git_that_copier_started_is_stopped_before_its_folder_is_removed(
+    tmp_path: Path, tmpdir_env: tuple[Path, dict[str, str]]
+) -> None:
+    """The signal reaches the CLI alone; the git it started must not outlive the run."""
+    tmpdir, env = tmpdir_env
+    url = template_repo(tmp_path / "template").as_uri()
+    bin_dir, pid_file = slow_git(tmp_path / "git")
+    env = {**env, "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}"}
+    parent = tmp_path / "run"
+    parent.mkdir()
+    run = start(["new", "proj", "-f", "echo", "-y", "--template", url], cwd=parent, env=env)
+    try:
+        assert wait_for(pid_file.exists, timeout=60, process=run), finish(run, timeout=60)
+        time.sleep(0.3)  # the stand-in is writing inside the staging folder
+        run.send_signal(signal.SIGTERM)
+        code, said = finish(run, timeout=60)
+    finally:
+        stop_slow_git(pid_file)
+    assert code == 143, said
+    assert "Aborted by SIGTERM. Nothing was written." in said
+    assert not running(int(pid_file.read_text()))
+    assert leftovers(parent) == []
+    assert list(tmpdir.iterdir()) == []
+    assert not (parent / "proj").exists()
 
 
 @pytest.mark.slow

@@ -10,7 +10,9 @@ import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
+from scaffold import interrupts
 from scaffold.errors import RenderError, ScaffoldError
 from scaffold.generator import answers as answers_file
 from scaffold.generator import gitutil
@@ -42,8 +44,7 @@ def run_copier(
     Returns:
         copier's warnings, as messages for a human.
     """
-    import copier  # deferred: importing copier costs about half a second
-
+    copier = _import_copier()
     with _copier_errors(
         label or source,
         question_hint="check that the template asks the same questions "
@@ -78,7 +79,7 @@ def run_update(project: Path, *, vcs_ref: str | None, interactive: bool) -> list
     Returns:
         copier's warnings, as messages for a human.
     """
-    import copier  # deferred: importing copier costs about half a second
+    copier = _import_copier()
     from plumbum import local
 
     recorded = answers_file.load(project / ANSWERS_FILE).get(answers_file.SOURCE_KEY)
@@ -107,9 +108,36 @@ def run_update(project: Path, *, vcs_ref: str | None, interactive: bool) -> list
     return notes
 
 
+def _import_copier() -> ModuleType:
+    """Import copier (about half a second, so only when a command renders) with signals held.
+
+    A signal that cuts pydantic's schema building short becomes a pydantic SchemaError instead
+    of the signal's exception; held, it is acted on once the import is complete.
+    """
+    with interrupts.deferred() as held:
+        import copier
+    interrupts.after(held, written=None)
+    return copier
+
+
 @contextmanager
 def _copier_errors(source: str, *, question_hint: str) -> Iterator[list[str]]:
-    """Collect copier's warnings; turn its exceptions into RenderError with a hint."""
+    """Collect copier's warnings; turn its exceptions into RenderError with a hint.
+
+    After a signal, whatever copier or a library made of the signal's exception is the signal.
+    """
+    try:
+        with _translated(source, question_hint=question_hint) as notes:
+            yield notes
+    except Exception as err:
+        signum = interrupts.raised()
+        if signum is None:
+            raise
+        raise interrupts.Interrupted(signum) from err
+
+
+@contextmanager
+def _translated(source: str, *, question_hint: str) -> Iterator[list[str]]:
     from copier.errors import CopierError, UnsafeTemplateError, UserMessageError
     from jinja2 import TemplateError
     from plumbum.commands.processes import ProcessExecutionError

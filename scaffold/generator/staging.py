@@ -18,7 +18,6 @@ import shutil
 import stat
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from scaffold.errors import (
     ScaffoldError,
     WriteError,
 )
+from scaffold.generator import children
 from scaffold.generator.merge import Move, merge
 from scaffold.generator.os_errors import os_error
 
@@ -40,7 +40,6 @@ if sys.platform != "win32":
     import fcntl
 
 STAGING_PREFIX: Final = ".lambda-scaffold-"
-_REMOVE_TRIES: Final = 10
 
 
 def absolute(destination: Path) -> Path:
@@ -182,31 +181,18 @@ def _private(make: Callable[[], Path]) -> Iterator[Path]:
                 raise os_error(err, doing="create a working folder") from err
         interrupts.after(held, written=None)
         yield root
+        # inside the try: a signal before the removal starts must still find the folder named
+        with interrupts.deferred() as held:
+            children.remove_tree(root)
+        interrupts.after(held, written=None)
     except BaseException as err:
         if root is not None:
             with interrupts.deferred():
-                _remove_tree(root)
+                children.clear(root)  # a git that copier started may still write here
             stopped = interrupts.unwrap(err)
             if stopped is not None and root.exists():
                 stopped.left += (root,)
         raise
-    with interrupts.deferred() as held:
-        _remove_tree(root)
-    interrupts.after(held, written=None)
-
-
-def _remove_tree(root: Path) -> None:
-    """Remove root, trying again for a moment while something still writes inside it.
-
-    A signal sent to the whole process group also stops the git that copier runs in the
-    staging folder; git removes its half-made clone as it exits, so the first removal can race
-    it. Bounded: ten tries within about three seconds.
-    """
-    for attempt in range(_REMOVE_TRIES):
-        shutil.rmtree(root, ignore_errors=True)
-        if not root.exists():
-            return
-        time.sleep(0.05 * (attempt + 1))
 
 
 @contextmanager

@@ -49,6 +49,19 @@ class Guard:
         finally:
             self._deferring -= 1
 
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Hold signals back for a short step, then raise Interrupted for one that came in it.
+
+        For a step that creates something the caller must clean up: the signal then arrives
+        where the caller's ``finally`` block can see what was made.
+        """
+        before = self.received
+        with self.deferred():
+            yield
+        if before is None and self.received is not None and not self._deferring:
+            raise Interrupted(self.received)
+
 
 @contextmanager
 def guarded() -> Iterator[Guard]:

@@ -110,8 +110,17 @@ def update_project(
                 project, top, guard, source=source, vcs_ref=vcs_ref, interactive=interactive
             )
         except (Interrupted, KeyboardInterrupt) as err:
-            signum = err.signum if isinstance(err, Interrupted) else signal.SIGINT
+            signum = getattr(err, "signum", signal.SIGINT)  # the guard's or a held signal's
+            with guard.deferred():
+                update_scratch.remove_own(gitutil.git_dir(top))
             raise _interrupted(signum) from None
+        except Exception:
+            if guard.received is None:
+                raise
+            # a library turned the signal's exception into its own error
+            with guard.deferred():
+                update_scratch.remove_own(gitutil.git_dir(top))
+            raise _interrupted(guard.received) from None
     after = answers.load(path)
     changed = tuple(_relative(top, project, name) for name in gitutil.status_paths(project))
     unmerged = {_relative(top, project, name) for name in gitutil.unmerged_paths(project)}

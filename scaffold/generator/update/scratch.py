@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from scaffold.generator import answers, copier_run, gitutil
+from scaffold.generator import answers, children, copier_run, gitutil
 from scaffold.generator.template_source import ANSWERS_FILE
 from scaffold.generator.update.guard import Guard
 
@@ -72,17 +71,32 @@ def scratch_folder(git_dir: Path, guard: Guard) -> Iterator[Path]:
 
     The removal holds signals back, so a second Ctrl-C cannot leave half of it behind.
     """
-    folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=git_dir))
-    temp = folder / "tmp"
-    temp.mkdir()
+    folder: Path | None = None
     saved = tempfile.tempdir
-    tempfile.tempdir = str(temp)  # copier's old/new copies and template clones go here too
+    failed = False
     try:
+        with guard.atomic():  # a signal now must find the folder named, so it is removed
+            folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=git_dir))
+            temp = folder / "tmp"
+            temp.mkdir()
+            tempfile.tempdir = str(temp)  # copier's old/new copies and template clones go here
         yield folder
+    except BaseException:
+        failed = True
+        raise
     finally:
-        tempfile.tempdir = saved
         with guard.deferred():
-            shutil.rmtree(folder, ignore_errors=True)
+            tempfile.tempdir = saved
+            if folder is not None and failed:  # a git that copier started may still write here
+                children.clear(folder)
+            elif folder is not None:
+                children.remove_tree(folder)
+
+
+def remove_own(git_dir: Path) -> None:
+    """Remove this process's scratch folders: the last net after a signal cut a cleanup short."""
+    for folder in git_dir.glob(f"{PREFIX}{os.getpid()}-*"):
+        children.clear(folder)
 
 
 def leftovers(git_dir: Path) -> list[Leftover]:
