@@ -7,6 +7,7 @@ without copier, questionary or rich.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -346,15 +347,23 @@ def serve(port: int, host: str, endpoint: str, timeout: float) -> None:
             host=host, port=port, endpoint=endpoint, timeout=timeout, log=terminal.status
         )
         bound_host, bound_port = httpd.server_address[:2]
+        gc.freeze()  # what start-up made lives on; collect only what serving makes
+        gc.enable()
         terminal.serving(f"http://{bound_host!s}:{bound_port}", endpoint)
         server.serve_until_stopped(httpd)
         terminal.stopped()
 
 
 def main() -> None:
-    """Entry point of the ``lambda-scaffold`` script."""
+    """Entry point of the ``lambda-scaffold`` script.
+
+    The cyclic garbage collector is off for the run: a command is short and makes few cycles,
+    while collecting during the imports and copier's render costs about a tenth of the time of
+    `new`. A long-running command (`serve`) turns it back on.
+    """
     from scaffold import interrupts
 
+    gc.disable()
     try:
         app()
     finally:

@@ -6,6 +6,7 @@ in :mod:`.copier_messages`), and copier's warnings come back as messages for a h
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -36,20 +37,28 @@ def run_copier(
     *,
     vcs_ref: str | None = None,
     label: str | None = None,
+    git: bool = True,
 ) -> list[str]:
     """Run copier non-interactively; translate every failure into a RenderError.
 
-    label names the template in messages (default: source).
+    label names the template in messages (default: source). git=False hides git from copier,
+    for a plain template folder rendered into a new folder: copier's git calls there can only
+    answer "no" (is the template a repository, or a bundle; one `git config core.fileMode` per
+    file, for an index that cannot hold files that did not exist), and skipping those twenty-odd
+    processes saves about 30 ms.
 
     Returns:
         copier's warnings, as messages for a human.
     """
     copier = _import_copier()
-    with _copier_errors(
-        label or source,
-        question_hint="check that the template asks the same questions "
-        "as lambda-scaffold (framework, name, port, ...)",
-    ) as notes:
+    with (
+        _copier_errors(
+            label or source,
+            question_hint="check that the template asks the same questions "
+            "as lambda-scaffold (framework, name, port, ...)",
+        ) as notes,
+        _commands_found(git=git),
+    ):
         copier.run_copy(
             source,
             output,
@@ -106,6 +115,18 @@ def run_update(project: Path, *, vcs_ref: str | None, interactive: bool) -> list
             settings=copier.Settings(),
         )
     return notes
+
+
+@contextmanager
+def _commands_found(*, git: bool) -> Iterator[None]:
+    """Let copier find git (and every other command) on the PATH, or none at all."""
+    if git:
+        yield
+        return
+    from plumbum import local
+
+    with local.env(PATH=os.devnull):  # a file, not a folder: no command is found through it
+        yield
 
 
 def _import_copier() -> ModuleType:

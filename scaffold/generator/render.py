@@ -114,7 +114,8 @@ def _render_into(
     """Render into work.project from the bundled template, a folder, or a fetched git URL."""
     output = work.project
     if source is None:
-        notes = copier_run.run_copier(str(stage_bundled(work.root)), output, answers)
+        bundled = str(stage_bundled(work.root))  # a plain folder: copier needs no git for it
+        notes = copier_run.run_copier(bundled, output, answers, git=False)
         _record_bundled_source(output)
         return notes
     if timeout is None:
