@@ -311,17 +311,25 @@ def test_sigterm_during_a_git_template_render_leaves_no_temporary_files(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("via_link", [False, True], ids=["plain-path", "through-a-link"])
 def test_a_git_that_copier_started_is_stopped_before_its_folder_is_removed(
-    tmp_path: Path, tmpdir_env: tuple[Path, dict[str, str]]
+    tmp_path: Path, tmpdir_env: tuple[Path, dict[str, str]], via_link: bool
 ) -> None:
-    """The signal reaches the CLI alone; the git it started must not outlive the run."""
+    """The signal reaches the CLI alone; the git it started must not outlive the run.
+
+    Through a link, DEST's path is not the one /proc shows for the git working inside it.
+    """
     tmpdir, env = tmpdir_env
     url = template_repo(tmp_path / "template").as_uri()
     bin_dir, pid_file = slow_git(tmp_path / "git")
     env = {**env, "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}"}
     parent = tmp_path / "run"
     parent.mkdir()
-    run = start(["new", "proj", "-f", "echo", "-y", "--template", url], cwd=parent, env=env)
+    dest = "proj"
+    if via_link:
+        (tmp_path / "link").symlink_to(parent, target_is_directory=True)
+        dest = str(tmp_path / "link" / "proj")
+    run = start(["new", dest, "-f", "echo", "-y", "--template", url], cwd=parent, env=env)
     try:
         assert wait_for(pid_file.exists, timeout=60, process=run), finish(run, timeout=60)
         time.sleep(0.3)  # the stand-in is writing inside the staging folder

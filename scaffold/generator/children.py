@@ -52,7 +52,8 @@ def stop_inside(folder: Path) -> tuple[int, ...]:
         return ()
     parents = _parents()
     ours = _descendants(os.getpid(), parents)
-    inside = {pid for pid in ours if _works_inside(pid, folder.absolute())}
+    names = {str(folder.absolute()), str(folder.resolve())}  # /proc shows resolved paths
+    inside = {pid for pid in ours if _works_inside(pid, names)}
     targets = inside | {pid for top in inside for pid in _descendants(top, parents)}
     for signum in (signal.SIGTERM, signal.SIGKILL):
         for pid in targets:
@@ -85,16 +86,16 @@ def _descendants(root: int, parents: dict[int, int]) -> set[int]:
     return below
 
 
-def _works_inside(pid: int, folder: Path) -> bool:
-    """Tell whether the process's working folder or one of its arguments lies in folder."""
-    prefix = f"{folder}{os.sep}"
+def _works_inside(pid: int, folders: set[str]) -> bool:
+    """Tell whether the process's working folder or one of its arguments lies in a folder."""
+    prefixes = tuple(f"{folder}{os.sep}" for folder in folders)
     places = []
     with contextlib.suppress(OSError):
         places.append(str((_PROC / str(pid) / "cwd").readlink()))
     with contextlib.suppress(OSError):
         raw = (_PROC / str(pid) / "cmdline").read_bytes()
         places.extend(os.fsdecode(arg) for arg in raw.split(b"\0") if arg)
-    return any(place == str(folder) or place.startswith(prefix) for place in places)
+    return any(place in folders or place.startswith(prefixes) for place in places)
 
 
 def _ended(pids: set[int], *, within: float) -> bool:
