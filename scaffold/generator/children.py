@@ -64,15 +64,21 @@ def stop_inside(folder: Path) -> tuple[int, ...]:
     return tuple(sorted(targets))
 
 
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state, parent, ...), or None."""
+    try:
+        stat = (_PROC / str(pid) / "stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()
+
+
 def _parents() -> dict[int, int]:
-    """Every process's parent, from /proc/PID/stat."""
+    """Every process's parent."""
     found = {}
     for entry in _PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            stat = (entry / "stat").read_text(encoding="ascii", errors="replace")
-            found[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) and len(fields) > 1:
+            found[int(entry.name)] = int(fields[1])
     return found
 
 
@@ -116,8 +122,5 @@ def _running(pid: int) -> bool:
         done, _ = os.waitpid(pid, os.WNOHANG)
         if done == pid:
             return False
-    try:
-        state = (_PROC / str(pid) / "stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return False
-    return state.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+    fields = _stat(pid)
+    return fields is not None and len(fields) > 0 and fields[0] not in ("Z", "X")

@@ -109,18 +109,16 @@ def update_project(
             notes = _update_through_scratch(
                 project, top, guard, source=source, vcs_ref=vcs_ref, interactive=interactive
             )
-        except (Interrupted, KeyboardInterrupt) as err:
-            signum = getattr(err, "signum", signal.SIGINT)  # the guard's or a held signal's
+        except BaseException as err:
+            if isinstance(err, (Interrupted, KeyboardInterrupt)):
+                signum = getattr(err, "signum", signal.SIGINT)  # the guard's or a held signal's
+            elif isinstance(err, Exception) and guard.received is not None:
+                signum = guard.received  # a library turned the signal's exception into its own
+            else:
+                raise
             with guard.deferred():
                 update_scratch.remove_own(gitutil.git_dir(top))
             raise _interrupted(signum) from None
-        except Exception:
-            if guard.received is None:
-                raise
-            # a library turned the signal's exception into its own error
-            with guard.deferred():
-                update_scratch.remove_own(gitutil.git_dir(top))
-            raise _interrupted(guard.received) from None
     after = answers.load(path)
     changed = tuple(_relative(top, project, name) for name in gitutil.status_paths(project))
     unmerged = {_relative(top, project, name) for name in gitutil.unmerged_paths(project)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +73,7 @@ def scratch_folder(git_dir: Path, guard: Guard) -> Iterator[Path]:
     """
     folder: Path | None = None
     saved = tempfile.tempdir
-    failed = False
+    remove: Callable[[Path], None] = children.remove_tree
     try:
         with guard.atomic():  # a signal now must find the folder named, so it is removed
             folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=git_dir))
@@ -82,15 +82,13 @@ def scratch_folder(git_dir: Path, guard: Guard) -> Iterator[Path]:
             tempfile.tempdir = str(temp)  # copier's old/new copies and template clones go here
         yield folder
     except BaseException:
-        failed = True
+        remove = children.clear  # a git that copier started may still write here
         raise
     finally:
         with guard.deferred():
             tempfile.tempdir = saved
-            if folder is not None and failed:  # a git that copier started may still write here
-                children.clear(folder)
-            elif folder is not None:
-                children.remove_tree(folder)
+            if folder is not None:
+                remove(folder)
 
 
 def remove_own(git_dir: Path) -> None:
