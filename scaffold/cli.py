@@ -354,6 +354,43 @@ def serve(port: int, host: str, endpoint: str, timeout: float) -> None:
         terminal.stopped()
 
 
+@app.command(context_settings=_CONTEXT)
+@click.argument(
+    "path", required=False, default=".", type=click.Path(path_type=Path, file_okay=False)
+)
+@click.option(
+    "--port", type=int, default=9080, show_default=True, help="Port of the local Function URL."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--wait",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds a request waits for the app to be ready (above 0).",
+)
+@click.option(
+    "--verbose", "-v", is_flag=True, help="Also print the app's access log and RIE's lines."
+)
+def dev(path: Path, port: int, host: str, wait: float, verbose: bool) -> None:
+    """Run PATH's app natively behind the real RIE and Lambda Web Adapter, reloaded on save.
+
+    A local Function URL on http://127.0.0.1:9080 sends each request as a Function URL event
+    through RIE and the adapter to the app. Linux only; elsewhere use `make watch`.
+    """
+    from scaffold import dev as launch
+    from scaffold import terminal
+
+    with _funnel():
+        plan = launch.prepare(path, host=host, port=port, wait=wait, notify=terminal.status)
+        for note in plan.notes:
+            terminal.status(note)
+        gc.freeze()
+        gc.enable()
+        launch.run(plan, terminal.DevLog(verbose=verbose))
+        terminal.stopped()
+
+
 def main() -> None:
     """Entry point of the ``lambda-scaffold`` script.
 

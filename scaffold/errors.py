@@ -112,6 +112,10 @@ class ServeError(ScaffoldError):
     """Raised when the local server cannot start (address in use, bad host)."""
 
 
+class DevError(ScaffoldError):
+    """Raised when `dev` cannot start or keep the local Lambda path (binaries, platform, app)."""
+
+
 class NotAProjectError(ScaffoldError):
     """Raised when the folder to update is missing or has no copier answers file."""
 

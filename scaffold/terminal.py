@@ -83,6 +83,52 @@ def stopped() -> None:
     status("Stopped.")
 
 
+class DevLog:
+    """`dev`'s lines on stderr: the loop's status, each request, the app's own output.
+
+    The app's JSON access-log lines are left out unless verbose (each request has its line
+    already), and so are RIE's and the adapter's lines.
+    """
+
+    def __init__(self, *, verbose: bool = False) -> None:
+        self.verbose = verbose
+
+    def status(self, text: str) -> None:
+        """A line about the loop."""
+        status(text)
+
+    def app_line(self, generation: int, text: str) -> None:
+        """A line the app wrote (or its build: a compile error, a traceback)."""
+        if self.verbose or not _access_log(text):
+            status(f"  app {generation} | {text}")
+
+    def emulator_line(self, text: str) -> None:
+        """A line of RIE or the adapter (verbose only)."""
+        if self.verbose:
+            status(f"  rie | {text}")
+
+    def request(self, line: Any) -> None:
+        """One request: method, target, status, milliseconds, cold or warm."""
+        temperature = "cold" if line.cold else "warm"
+        text = f"{line.method} {line.target} {line.status} {line.elapsed_ms:.0f} ms {temperature}"
+        status(_printable(f"{text} - {line.outcome}" if line.outcome else text))
+
+
+def _access_log(text: str) -> bool:
+    """Tell whether a line is the generated app's JSON access-log line."""
+    if not text.startswith("{"):
+        return False
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and {"method", "path", "status"} <= record.keys()
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+
+
 def _stdout_write(data: bytes) -> None:
     try:
         out = sys.stdout.buffer

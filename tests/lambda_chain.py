@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from scaffold.errors import ScaffoldError
+from scaffold.lambda_local.dev import processes
 from scaffold.lambda_local.response import HttpResponse
 from scaffold.lambda_local.rie_client import invoke
 from tests import dockerfile, support
@@ -103,17 +104,9 @@ def _expand(value: str, env: Mapping[str, str]) -> str:
 
 def _kill_marked(marker: str) -> None:
     """SIGKILL every process that still carries this chain's marker (RIE's runtime groups)."""
-    needle = f"{MARKER}={marker}".encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if needle in environ.split(b"\0"):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(int(entry.name), signal.SIGKILL)
+    for pid in processes.marked(marker, variable=MARKER):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager

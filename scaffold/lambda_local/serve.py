@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
@@ -66,6 +67,19 @@ def _printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+@dataclass(frozen=True)
+class Answered:
+    """One request the server answered (or refused), for its log."""
+
+    client: str
+    method: str
+    target: str
+    status: int
+    elapsed_ms: float
+    outcome: str
+    ticket: object
+
+
 class FunctionUrlServer(ThreadingHTTPServer):
     """A ThreadingHTTPServer that remembers where RIE is, bounds its threads and logs."""
 
@@ -92,6 +106,22 @@ class FunctionUrlServer(ThreadingHTTPServer):
         self.max_workers = max_workers
         self._slots = threading.BoundedSemaphore(max_workers)
         super().__init__(address, FunctionUrlHandler)
+
+    def before_invoke(self) -> object:
+        """Called once a request is read, right before its event goes to RIE.
+
+        Returns a ticket handed back in :meth:`answered`. A subclass may wait here, or raise
+        :class:`BadRequestError` to answer without invoking.
+        """
+        return None
+
+    def answered(self, answer: Answered) -> None:
+        """Log one line per request: client, request line, status, milliseconds, what failed."""
+        line = _printable(
+            f'{answer.client} "{answer.method} {answer.target}" {answer.status}'
+            f" {answer.elapsed_ms:.0f} ms"
+        )
+        self.log(f"{line} - {_printable(answer.outcome)}" if answer.outcome else line)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """Hand the connection to a worker thread, or answer 503 when none frees up in time."""
@@ -190,6 +220,7 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
             )
         except InvalidEventError as err:
             raise BadRequestError(HTTPStatus.BAD_REQUEST, err.message) from err
+        self._ticket = self.server.before_invoke()
         return invoke(event, endpoint=self.server.endpoint, timeout=self.server.invoke_timeout)
 
     def _handle(self) -> None:
@@ -212,10 +243,18 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
             self._send(answer)
             outcome = ""
         elapsed = (time.monotonic() - started) * 1000
-        line = _printable(
-            f'{self.client_address[0]} "{self.command} {self.path}" {self._status} {elapsed:.0f} ms'
+        self.server.answered(
+            Answered(
+                self.client_address[0],
+                self.command,
+                self.path,
+                self._status,
+                elapsed,
+                outcome,
+                self._ticket,
+            )
         )
-        self.server.log(f"{line} - {_printable(outcome)}" if outcome else line)
+        self._ticket = None
 
     def _send(self, answer: HttpResponse) -> None:
         headers = [(k, v) for k, v in answer.headers if k not in HOP_BY_HOP]
@@ -261,6 +300,7 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
         self.server.log(_printable(f"{self.client_address[0]} {format % args}"))
 
     _status: int = 0
+    _ticket: object = None
 
 
 for _method in _METHODS:
@@ -309,6 +349,7 @@ def make_server(
     idle_timeout: float = IDLE_TIMEOUT,
     max_workers: int = MAX_WORKERS,
     queue_wait: float = QUEUE_WAIT,
+    factory: Callable[..., FunctionUrlServer] = FunctionUrlServer,
 ) -> FunctionUrlServer:
     """Bind the local Function URL server (not serving yet).
 
@@ -321,6 +362,7 @@ def make_server(
         idle_timeout: Seconds a client may stay silent before its connection is closed.
         max_workers: Requests handled at once.
         queue_wait: Seconds a connection waits for a free worker before it gets 503.
+        factory: The server class (a subclass adds waiting or its own log line).
 
     Raises:
         InvalidAnswerError: The port, the host or the timeout is not usable.
@@ -331,7 +373,7 @@ def make_server(
     check_timeout(timeout)
     invocation_url(endpoint)
     try:
-        return FunctionUrlServer(
+        return factory(
             (host, port),
             endpoint=endpoint,
             timeout=timeout,
