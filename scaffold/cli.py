@@ -359,7 +359,10 @@ def serve(port: int, host: str, endpoint: str, timeout: float) -> None:
     "path", required=False, default=".", type=click.Path(path_type=Path, file_okay=False)
 )
 @click.option(
-    "--port", type=int, default=9080, show_default=True, help="Port of the local Function URL."
+    "--port",
+    type=int,
+    default=None,
+    help="Port of the local Function URL.  [default: 9080; 9081 if the app uses 9080]",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
@@ -372,7 +375,7 @@ def serve(port: int, host: str, endpoint: str, timeout: float) -> None:
 @click.option(
     "--verbose", "-v", is_flag=True, help="Also print the app's access log and RIE's lines."
 )
-def dev(path: Path, port: int, host: str, wait: float, verbose: bool) -> None:
+def dev(path: Path, port: int | None, host: str, wait: float, verbose: bool) -> None:
     """Run PATH's app natively behind the real RIE and Lambda Web Adapter, reloaded on save.
 
     A local Function URL on http://127.0.0.1:9080 sends each request as a Function URL event

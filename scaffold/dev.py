@@ -18,6 +18,7 @@ from scaffold.lambda_local.dev.project import DevProject, adapter_settings
 from scaffold.lambda_local.dev.session import DevEvents, DevOptions, Session
 
 ANSWERS_FILE = ".copier-answers.yml"
+DEFAULT_PORT = 9080
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def prepare(
     path: Path,
     *,
     host: str,
-    port: int,
+    port: int | None,
     wait: float,
     notify: Callable[[str], None],
     platform: str = sys.platform,
@@ -57,7 +58,7 @@ def prepare(
             "Lambda Web Adapter are Linux programs",
             hint="use `make watch` (docker compose watch) on macOS and Windows",
         )
-    if isinstance(port, bool) or not 0 <= port <= 65535:
+    if port is not None and (isinstance(port, bool) or not 0 <= port <= 65535):
         raise InvalidAnswerError(
             f"--port {port} is not a TCP port", hint="pass a port from 1024 to 65535, e.g. 9080"
         )
@@ -95,6 +96,8 @@ def prepare(
             f"The function is {arch}; `dev` runs the app natively on this {here} machine "
             "(`make watch` and `make up` run the image for the function's architecture)"
         )
+    if port is None:  # the generated README's `serve` port: 9080, or 9081 beside an app on 9080
+        port = DEFAULT_PORT + 1 if answers.get("port") == DEFAULT_PORT else DEFAULT_PORT
     found = binaries.get(notify=notify)
     return Plan(project, found, DevOptions(host=host, port=port, wait=wait), notes)
 

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -228,6 +229,10 @@ def test_a_request_during_the_first_start_waits_and_streams(
         assert answer.status == 200, (answer, run.text())
         assert json.loads(answer.body) == {"message": "Hello, early!"}
         assert run.text().index("ready in") < run.text().index("GET /?name=early 200")
+        with ThreadPoolExecutor(max_workers=6) as pool:  # RIE takes them one at a time
+            statuses = list(pool.map(lambda _: run.get("/healthz").status, range(6)))
+        assert statuses == [200] * 6, run.text()
+        assert "RIE exited" not in run.text()
         lines = support.stream_lines(run.url + "/stream", timeout=60)
         # RIE buffers a streamed answer (README): every chunk arrives, together
         assert [text for text, _ in lines][:2] == ["chunk 1", "chunk 2"], lines
@@ -296,6 +301,20 @@ def test_dev_on_macos_points_to_make_watch(render_project: Render) -> None:
         )
     assert "Linux only" in caught.value.message
     assert "make watch" in caught.value.hint
+
+
+@pytest.mark.lambda_chain
+def test_dev_listens_beside_an_app_on_9080(render_project: Render) -> None:
+    """The default port is the generated README's: 9080, or 9081 when the app has 9080."""
+    _binaries_or_skip()
+    for app_port, expected in ((9080, 9081), (8000, 9080)):
+        project = render_project("flask", name=f"dev-port-{app_port}", port=app_port)
+        plan = launch.prepare(
+            project, host="127.0.0.1", port=None, wait=60, notify=print, platform="linux"
+        )
+        assert plan.options.port == expected
+        readme = (project / "README.md").read_text()
+        assert f"http://127.0.0.1:{expected}" in readme or f"localhost:{expected}" in readme
 
 
 def test_a_named_binary_that_is_not_executable_is_refused(

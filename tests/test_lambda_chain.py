@@ -16,6 +16,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -231,6 +232,16 @@ def test_tiny_app_through_serve(tiny: lc.Chain, tmp_path: Path) -> None:
         cookies = lc.fetch("GET", f"{url}/cookies")
         assert cookies.values("set-cookie") == list(tiny_app.COOKIES)
         assert lc.fetch("GET", f"{url}/missing").status == 404
+
+
+def test_concurrent_requests_through_serve_take_turns(tiny: lc.Chain, tmp_path: Path) -> None:
+    """RIE serves one sandbox and panics on a concurrent invoke: serve sends one at a time."""
+    with _serving(tiny.endpoint, tmp_path / "serve.log") as url:
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            answers = list(pool.map(lambda _: lc.fetch("GET", f"{url}/sleep?s=0.2"), range(6)))
+        assert [answer.status for answer in answers] == [200] * 6, answers
+        assert lc.fetch("GET", f"{url}/binary").body == tiny_app.BINARY  # RIE still runs
+    assert "panic" not in tiny.log.read_text(errors="replace"), lc.tail(tiny.log)
 
 
 def test_invoke_command_against_the_chain(tiny: lc.Chain, cli: Cli) -> None:

@@ -105,6 +105,7 @@ class FunctionUrlServer(ThreadingHTTPServer):
         self.queue_wait = queue_wait
         self.max_workers = max_workers
         self._slots = threading.BoundedSemaphore(max_workers)
+        self.invoking = threading.Lock()
         super().__init__(address, FunctionUrlHandler)
 
     def before_invoke(self) -> object:
@@ -220,8 +221,18 @@ class FunctionUrlHandler(BaseHTTPRequestHandler):
             )
         except InvalidEventError as err:
             raise BadRequestError(HTTPStatus.BAD_REQUEST, err.message) from err
-        self._ticket = self.server.before_invoke()
-        return invoke(event, endpoint=self.server.endpoint, timeout=self.server.invoke_timeout)
+        # One invocation at a time, as Lambda sends one request at a time to an environment:
+        # RIE serves a single sandbox and crashes on a second concurrent invoke.
+        if not self.server.invoking.acquire(timeout=self.server.invoke_timeout):
+            raise BadRequestError(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                "the function is still busy with earlier requests: retry in a moment",
+            )
+        try:
+            self._ticket = self.server.before_invoke()
+            return invoke(event, endpoint=self.server.endpoint, timeout=self.server.invoke_timeout)
+        finally:
+            self.server.invoking.release()
 
     def _handle(self) -> None:
         started = time.monotonic()

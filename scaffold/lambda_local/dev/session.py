@@ -186,13 +186,7 @@ class Session:
                     log=self.events.status,
                     factory=functools.partial(_DevServer, session=self),
                 )
-                self._emulator = Emulator(
-                    self.binaries,
-                    settings=self.project.rie_settings(),
-                    app_port=relay.port,
-                    marker=self.marker,
-                    on_line=self.events.emulator_line,
-                )
+                self._emulator = self._new_emulator(relay)
                 server.endpoint = self._emulator.endpoint
                 host, port = server.server_address[:2]
                 self.url = f"http://{host!s}:{port}"
@@ -211,6 +205,7 @@ class Session:
                         self._reload(relay, changes, RELOAD_TIMEOUT)
                     else:
                         self._check_current()
+                        self._check_emulator(server, relay)
                         time.sleep(POLL)
             except KeyboardInterrupt:
                 pass
@@ -304,6 +299,26 @@ class Session:
             self._failure = f"the app exited with status {current.exit_code}"
             self._cond.notify_all()
         self.events.status(f"{self._failure}; requests get 503 until the next save")
+
+    def _new_emulator(self, relay: Relay) -> Emulator:
+        return Emulator(
+            self.binaries,
+            settings=self.project.rie_settings(),
+            app_port=relay.port,
+            marker=self.marker,
+            on_line=self.events.emulator_line,
+        )
+
+    def _check_emulator(self, server: serve.FunctionUrlServer, relay: Relay) -> None:
+        """Start RIE again if it died (it is never expected to): the next request is cold."""
+        emulator = self._emulator
+        if emulator is None or emulator.child.alive():
+            return
+        status = emulator.child.process.poll()
+        emulator.stop()
+        self._emulator = self._new_emulator(relay)
+        server.endpoint = self._emulator.endpoint
+        self.events.status(f"RIE exited with status {status}; started it again")
 
     def _shut_down(
         self,
