@@ -29,10 +29,10 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from tests import lambda_binaries, support
+from tests import docker_context, gitrepo, lambda_binaries, support
 
-pytestmark = [pytest.mark.toolchain, pytest.mark.slow]
 FRAMEWORKS = support.FRAMEWORKS
+GO_FRAMEWORKS = support.of_language("Go")
 # The first `make dev` installs the dependencies (a venv, npm ci, or air itself) and builds.
 START_TIMEOUT = 300.0
 # Save-to-answer bound; the goals (1 s for Python and Node.js, 3 s for Go) are the bench's.
@@ -174,6 +174,8 @@ def _make_dev(project: Path, log: Path) -> Iterator[Dev]:
         yield Dev(project, process, port, log)
 
 
+@pytest.mark.toolchain
+@pytest.mark.slow
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_make_dev_reloads_on_save_and_survives_a_syntax_error(
     cli: Cli, tmp_path: Path, framework: str
@@ -218,3 +220,21 @@ def test_make_dev_reloads_on_save_and_survives_a_syntax_error(
         f"\nmake dev ({framework}): save to new answer {edit_seconds:.2f} s; "
         f"after the syntax error, fix to answer {fix_seconds:.2f} s"
     )
+
+
+@pytest.mark.parametrize("framework", GO_FRAMEWORKS)
+def test_air_files_stay_out_of_git_and_the_image(cli: Cli, tmp_path: Path, framework: str) -> None:
+    """What `make dev` leaves in a Go project (air, its settings, its files) is local only."""
+    project = _render(cli, framework)
+    local = [".air.toml", "tmp/build-errors.log", "bin/air-v0.0.0/air", "bin/dev-" + framework]
+    for name in local[1:]:
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text("local\n")
+    copied = docker_context.copy_context(project, tmp_path / "context")
+    assert "main.go" in copied
+    assert [name for name in local if name in copied] == []
+    gitrepo.git("init", "-q", cwd=project)
+    gitrepo.git("add", "-A", cwd=project)
+    tracked = gitrepo.git("ls-files", cwd=project).split()
+    assert ".air.toml" in tracked  # the settings are the project's; air's output is not
+    assert [name for name in local[1:] if name in tracked] == []
