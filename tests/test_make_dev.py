@@ -53,12 +53,15 @@ class Language:
     error: str
     # Whether the previous app keeps answering while the code is broken.
     keeps_serving: bool
+    # What the app logs once its graceful shutdown is done, when the watcher restarts it (the
+    # Python apps log none of their own).
+    stopped: str | None
 
 
 LANGUAGES = {
-    "Go": Language("main.go", "\nfunc broken( {\n", "syntax error", keeps_serving=True),
-    "Python": Language("app.py", "\ndef broken(:\n", "SyntaxError:", keeps_serving=False),
-    "Node.js": Language("app.js", "\nfunction broken( {\n", "SyntaxError:", keeps_serving=False),
+    "Go": Language("main.go", "\nfunc broken( {\n", "syntax error", True, "stopped"),
+    "Python": Language("app.py", "\ndef broken(:\n", "SyntaxError:", False, None),
+    "Node.js": Language("app.js", "\nfunction broken( {\n", "SyntaxError:", False, "stopped"),
 }
 CASES = {name: LANGUAGES[language] for name, language in support.LANGUAGE.items()}
 Cli = Callable[..., Result]
@@ -191,7 +194,10 @@ def test_make_dev_reloads_on_save_and_survives_a_syntax_error(
         time.sleep(SETTLE)
 
         edited = original.replace(GREETING, "Howdy, ")
+        offset = len(dev.output())
         edit_seconds = dev.wait_for("Howdy, world!", since=_save(source, edited))
+        if case.stopped is not None:  # the watcher let the old app finish, not SIGKILL
+            assert case.stopped in dev.wait_output(case.stopped, after=offset)
 
         offset = len(dev.output())
         _save(source, original.replace(GREETING, "Broken, ") + case.broken)
