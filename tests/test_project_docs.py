@@ -123,3 +123,22 @@ def test_prerequisites_are_current_and_name_what_the_image_runs(
         assert first.startswith("- Node.js 22 or newer with npm (Node.js 20 reached its end")
         package = json.loads((project / "package.json").read_text())
         assert package["engines"]["node"] == ">=22"
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_inner_loop_is_one_table_of_the_three_commands(
+    render_project: Render, framework: str
+) -> None:
+    project = render_project(framework)
+    section = _section(_readme(project), "Inner loop")
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    assert rows[:2] == ["| Command | What reloads | How fast |", "|---|---|---|"]
+    commands = [row.split(" | ")[0].removeprefix("| ") for row in rows[2:]]
+    assert commands == ["`make dev`", "`make watch`", "`lambda-scaffold dev`"]
+    for row in rows[2:]:
+        assert len(row.strip("|").split(" | ")) == 3, row
+        assert "{{" not in row and row.split(" | ")[2].strip(" |"), row
+    # `make dev` is a target of this Makefile, listed by `make help` (test_make_dev runs it).
+    makefile = (project / "Makefile").read_text()
+    assert re.search(r"^dev: .*## ", makefile, re.M)
+    assert re.search(r"^\.PHONY: .*\bdev\b", makefile, re.M)
