@@ -23,7 +23,7 @@ from typing import Final
 
 import pytest
 
-from tests import support
+from tests import dockerfile, support
 from tests.containers import images
 from tests.containers.engine import Engine
 
@@ -165,7 +165,18 @@ def _container_id(engine: Engine, name: str, service: str) -> str:
     return result.stdout.strip()
 
 
-def _check_containers(engine: Engine, name: str, action: str, log: Path) -> None:
+def _image_user(project: Path) -> str:
+    """The USER of the Dockerfile's last stage (the lambda stage inherits the app's)."""
+    users = [
+        line.split(maxsplit=1)[1]
+        for line in dockerfile.instructions(project / "Dockerfile")
+        if line.upper().startswith("USER ")
+    ]
+    assert users, "the Dockerfile sets a USER"
+    return users[-1]
+
+
+def _check_containers(engine: Engine, project: Path, name: str, action: str, log: Path) -> None:
     """Sync runs on a writable file system, as the image's user where the engine can copy as it.
 
     Engines before 28 cannot resolve a uid without an account when they copy files in (the
@@ -181,7 +192,7 @@ def _check_containers(engine: Engine, name: str, action: str, log: Path) -> None
             f"{name}-{service}-1",
         )
         read_only = "true" if action == "rebuild" else "false"
-        user = "root" if as_root else "10001:10001"
+        user = "root" if as_root else _image_user(project)
         assert inspect.stdout.split() == [read_only, user], service
     said = "cannot copy files in as the image's user: running as root"
     assert (said in log.read_text(errors="replace")) == as_root
@@ -207,7 +218,7 @@ def test_make_watch_serves_a_saved_change_on_web_and_lambda(
         "WEB_PORT": str(web_port),
         "LAMBDA_PORT": str(lambda_port),
     }
-    for variable in ("COMPOSE_PROJECT_NAME", "READ_ONLY"):
+    for variable in ("COMPOSE_PROJECT_NAME", "READ_ONLY", "APP_USER"):
         env.pop(variable, None)
     log = tmp_path / "watch.log"
     source = project / SOURCE[language]
@@ -239,7 +250,7 @@ def test_make_watch_serves_a_saved_change_on_web_and_lambda(
             process=process,
             log=log,
         )
-        _check_containers(engine, name, action, log)
+        _check_containers(engine, project, name, action, log)
 
         source.write_text(text.replace(OLD, NEW))
         saved = time.monotonic()
