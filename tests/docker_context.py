@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 from tests import dockerfile
@@ -33,15 +34,20 @@ def _regex(pattern: str) -> re.Pattern[str]:
 
 def _rules(project: Path) -> list[tuple[bool, re.Pattern[str]]]:
     path = project / ".dockerignore"
-    rules = []
-    for raw in path.read_text().splitlines() if path.exists() else []:
+    return rules(path.read_text().splitlines() if path.exists() else [])
+
+
+def rules(lines: Iterable[str]) -> list[tuple[bool, re.Pattern[str]]]:
+    """Turn .dockerignore lines (or Compose `ignore` patterns) into rules for :func:`included`."""
+    found = []
+    for raw in lines:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         negated = line.startswith("!")
         pattern = line[1:].strip() if negated else line
-        rules.append((negated, _regex(pattern.strip("/").removeprefix("./"))))
-    return rules
+        found.append((negated, _regex(pattern.strip("/").removeprefix("./"))))
+    return found
 
 
 def included(relative: str, rules: list[tuple[bool, re.Pattern[str]]]) -> bool:

@@ -13,6 +13,7 @@ from tests import support
 from tests.yaml_loaders import load_template
 
 FRAMEWORKS = support.FRAMEWORKS
+LANGUAGE = support.LANGUAGE
 SKELETON = {
     "Dockerfile",
     "docker-compose.yml",
@@ -94,7 +95,6 @@ def test_same_adapter_tag_everywhere(render_project: Render, framework: str) -> 
 def test_all_projects_share_the_skeleton(render_project: Render) -> None:
     shared = [
         "samconfig.toml",
-        "docker-compose.yml",
         "events/get.json",
         "events/post.json",
         ".gitattributes",
@@ -103,10 +103,31 @@ def test_all_projects_share_the_skeleton(render_project: Render) -> None:
     for name in shared:
         texts = {(project / name).read_text() for project in projects}
         assert len(texts) == 1, name
+    # docker-compose.yml: one file per language; across languages only the watch rules differ
+    # (sync+restart, on a writable file system, for Python and Node; rebuild for Go)
+    for language in set(LANGUAGE.values()):
+        group = [p for fw, p in zip(FRAMEWORKS, projects, strict=True) if LANGUAGE[fw] == language]
+        assert len({(p / "docker-compose.yml").read_text() for p in group}) == 1, language
+    composes = [yaml.safe_load((p / "docker-compose.yml").read_text()) for p in projects]
+    for compose in composes:
+        for service in compose["services"].values():
+            for key in ("develop", "read_only", "user"):
+                service.pop(key, None)
+    assert all(compose == composes[0] for compose in composes)
     resources = [load_template(project)["Resources"] for project in projects]
     assert all(found == resources[0] for found in resources)
     targets = [set(re.findall(r"^([a-z]+):", (p / "Makefile").read_text(), re.M)) for p in projects]
     for found in targets:
-        assert found >= {"run", "test", "lint", "build", "up", "invoke", "deploy", "delete"}
+        assert found >= {
+            "run",
+            "test",
+            "lint",
+            "build",
+            "up",
+            "watch",
+            "invoke",
+            "deploy",
+            "delete",
+        }
     for a, b in itertools.pairwise(targets):
         assert a == b
