@@ -125,6 +125,10 @@ def main() -> None:
     parser.add_argument("--loops", default="dev,make-dev")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    # Started in the background (nohup, `&`), this process may inherit an ignored SIGINT, and
+    # its children with it: watchfiles then waits 5 s for Flask to stop. A terminal's user has
+    # the default: give the loops that.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     rie_binary()
     lwa_binary()
     languages = {bp.framework.value: bp.language for bp in BLUEPRINTS}
