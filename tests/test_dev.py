@@ -52,37 +52,50 @@ def _binaries_or_skip() -> None:
 
 
 def _start_time(pid: int) -> str | None:
+    """The process's start time, or None when it is gone (a zombie is gone: it runs nothing)."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
         return None
+    return None if len(fields) < 20 or fields[0] == "Z" else fields[19]
+
+
+def _marker_of(pid: int) -> str | None:
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return None
+    for item in environ.split(b"\0"):
+        if item.startswith(DEV_MARKER.encode()):
+            return item.decode(errors="replace")
+    return None
 
 
 def _started_by(root: int) -> dict[int, str]:
-    """PID -> start time of every live process below root, or marked by any `dev` run."""
+    """PID -> start time of every live process below root or carrying root's children's marker."""
     parents: dict[int, int] = {}
-    marked: set[int] = set()
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        pid = int(entry.name)
-        try:
-            parents[pid] = int(Path(entry, "stat").read_text().rsplit(")", 1)[1].split()[1])
-            if DEV_MARKER.encode() in Path(entry, "environ").read_bytes():
-                marked.add(pid)
-        except (OSError, IndexError, ValueError):
-            continue
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = Path(entry, "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int(stat[1])
     below = {root}
     for _ in range(64):  # bounded: the tree is shallow
         grown = below | {pid for pid, parent in parents.items() if parent in below}
         if grown == below:
             break
         below = grown
+    markers = {m for pid in below - {root} if (m := _marker_of(pid)) is not None}
+    marked = {pid for pid in parents if _marker_of(pid) in markers} if markers else set()
     found = {}
     for pid in (below - {root}) | marked:
         if (started := _start_time(pid)) is not None:
             found[pid] = started
     return found
+
+
+def _alive(started: dict[int, str]) -> set[int]:
+    return {pid for pid, when in started.items() if _start_time(pid) == when}
 
 
 @dataclass
@@ -207,7 +220,7 @@ def test_dev_reloads_through_the_lambda_chain(
         assert started, "dev started no process"
         run.process.send_signal(signal.SIGINT)  # Ctrl-C
         assert run.process.wait(timeout=30) == 0, run.text()
-    left = {pid for pid, when in started.items() if _start_time(pid) == when}
+    left = _alive(started)
     assert not left, f"processes left after Ctrl-C: {sorted(left)}\n{run.text()}"
     with pytest.raises(OSError):
         support.http("GET", run.url + "/", timeout=2)
@@ -239,7 +252,7 @@ def test_a_request_during_the_first_start_waits_and_streams(
         started = _started_by(run.process.pid)
         run.process.send_signal(signal.SIGTERM)  # SIGTERM stops it as Ctrl-C does
         assert run.process.wait(timeout=30) == 0, run.text()
-    assert not {pid for pid, when in started.items() if _start_time(pid) == when}
+    assert not _alive(started)
 
 
 @pytest.mark.toolchain
@@ -265,6 +278,26 @@ def test_a_broken_first_start_answers_503_until_fixed(
         assert b"the app is not running" in answer.body and b"app.py:" in answer.body
         source.write_text(source.read_text().replace(BROKEN["Python"], "\n"))
         _until_message(run, "Hello, world!", timeout=RELOAD_BOUND)
+
+
+@pytest.mark.toolchain
+@pytest.mark.lambda_chain
+@pytest.mark.slow
+def test_the_next_dev_stops_what_a_killed_dev_left(render_project: Render, tmp_path: Path) -> None:
+    """SIGKILL cannot be caught: the children outlive it, and the next `dev` stops them."""
+    support.require("make", "node", "npm")
+    _binaries_or_skip()
+    project = render_project("express", name="dev-killed")
+    with running_dev(project, tmp_path / "first.log") as first:
+        started = _started_by(first.process.pid)
+        first.process.kill()
+        first.process.wait(timeout=10)
+        time.sleep(0.5)
+        assert _alive(started), "the children were expected to outlive a SIGKILL"
+    with running_dev(project, tmp_path / "second.log") as second:
+        assert re.search(r"stopped \d+ process\(es\) left by an earlier `dev`", second.text())
+        assert not _alive(started), sorted(_alive(started))
+        assert second.get("/").status == 200
 
 
 def _dev_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

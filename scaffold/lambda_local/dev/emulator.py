@@ -14,7 +14,6 @@ import socket
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
@@ -122,8 +121,3 @@ class Emulator:
         self.child.stop()
         with contextlib.suppress(OSError):
             self._home.cleanup()
-
-
-def new_marker() -> str:
-    """A fresh marker for one `dev` run's processes."""
-    return uuid.uuid4().hex

@@ -2,6 +2,8 @@
 
 Every child carries a marker in its environment, so whatever it started that left its group
 (a daemonised helper, RIE's runtime) is found in /proc and stopped too: nothing outlives `dev`.
+The marker names the `dev` process (PID and start time): a `dev` that was killed outright
+(SIGKILL) cannot stop its children, so the next `dev` stops those whose owner is gone.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import signal
 import subprocess
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -112,6 +115,58 @@ def stop_all(children: list[Child], grace: float = GRACE) -> None:
         child.finish(deadline)
 
 
+def _start_time(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def new_marker() -> str:
+    """A fresh marker for this process's children: ``<pid>-<start time>-<random>``."""
+    pid = os.getpid()
+    return f"{pid}-{_start_time(pid)}-{uuid.uuid4().hex}"
+
+
+def _owner_alive(marker: str) -> bool:
+    pid, _, rest = marker.partition("-")
+    started, _, _ = rest.partition("-")
+    return pid.isdigit() and _start_time(int(pid)) == started
+
+
+def orphans() -> list[int]:
+    """Return the PIDs of marked processes whose `dev` process is gone (it was killed)."""
+    prefix = f"{MARKER}=".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        for item in environ.split(b"\0"):
+            if item.startswith(prefix):
+                if not _owner_alive(item[len(prefix) :].decode(errors="replace")):
+                    found.append(int(entry.name))
+                break
+    return found
+
+
+def stop_pids(pids: list[int], *, grace: float = GRACE) -> None:
+    """SIGTERM the processes, wait up to grace seconds for them to go, then SIGKILL the rest."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while pids and time.monotonic() < deadline:
+        time.sleep(0.05)
+        pids = [pid for pid in pids if _exists(pid)]
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def marked(marker: str, *, variable: str = MARKER) -> list[int]:
     """Return the PIDs of processes whose environment sets variable to marker (Linux /proc)."""
     needle = f"{variable}={marker}".encode()
@@ -130,17 +185,7 @@ def marked(marker: str, *, variable: str = MARKER) -> list[int]:
 
 def sweep(marker: str, *, grace: float = GRACE) -> None:
     """Stop every process still marked: SIGTERM, wait up to grace seconds, then SIGKILL."""
-    pids = marked(marker)
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while pids and time.monotonic() < deadline:
-        time.sleep(0.05)
-        pids = [pid for pid in pids if _exists(pid)]
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
+    stop_pids(marked(marker), grace=grace)
 
 
 def _exists(pid: int) -> bool:

@@ -23,7 +23,7 @@ from typing import Any, Final, Protocol
 from scaffold.lambda_local import serve
 from scaffold.lambda_local.dev import build_errors, processes
 from scaffold.lambda_local.dev.binaries import Binaries
-from scaffold.lambda_local.dev.emulator import Emulator, new_marker
+from scaffold.lambda_local.dev.emulator import Emulator
 from scaffold.lambda_local.dev.generations import Generation, Outcome
 from scaffold.lambda_local.dev.project import DevProject
 from scaffold.lambda_local.dev.relay import Relay
@@ -107,11 +107,16 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 @contextlib.contextmanager
 def _stop_signals() -> Iterator[None]:
-    """SIGTERM and SIGHUP end the loop as Ctrl-C does (main thread only)."""
+    """SIGINT, SIGTERM and SIGHUP end the loop and stop the children (main thread only).
+
+    SIGINT too, even where it was inherited ignored (a shell's background job): the children
+    must be stopped whichever way `dev` is told to end.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    stops = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in stops}
     try:
         yield
     finally:
@@ -133,7 +138,7 @@ class Session:
         self.binaries = binaries
         self.events = events
         self.options = options or DevOptions()
-        self.marker = new_marker()
+        self.marker = processes.new_marker()
         self._cond = threading.Condition()
         self._current: Generation | None = None
         self._starting = False
@@ -175,6 +180,12 @@ class Session:
         thread: threading.Thread | None = None
         with _stop_signals():
             try:
+                left = processes.orphans()
+                if left:
+                    processes.stop_pids(left)
+                    self.events.status(
+                        f"stopped {len(left)} process(es) left by an earlier `dev` that was killed"
+                    )
                 watcher = Watcher(self.project.root)
                 relay = Relay()
                 timeout = self.options.invoke_timeout or float(self.project.timeout + 5)
@@ -326,9 +337,11 @@ class Session:
         thread: threading.Thread | None,
         relay: Relay | None,
     ) -> None:
-        ignored = {sig: signal.getsignal(sig) for sig in (signal.SIGINT,)}
+        held = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        ignored = {sig: signal.getsignal(sig) for sig in held}
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # one Ctrl-C stops; more cannot cut it
+            for sig in held:  # one signal stops; more cannot cut the stopping short
+                signal.signal(sig, signal.SIG_IGN)
         try:
             if server is not None:
                 if thread is not None:
