@@ -163,15 +163,24 @@ def post_event(port: int, event: bytes, *, timeout: float = 90.0) -> dict[str, A
 def wait_rie(
     port: int, event: bytes, *, timeout: float, engine: Engine, cid: str
 ) -> dict[str, Any]:
-    """Invoke until RIE accepts connections (the container needs a moment), then answer."""
+    """Wait until RIE answers HTTP (the container needs a moment), then invoke once.
+
+    The wait asks a path RIE does not serve (a quick 404, no invocation): a retried invoke could
+    reach RIE while the first is still in flight, and RIE panics on a second concurrent invoke.
+    """
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return post_event(port, event)
-        except (ConnectionError, urllib.error.URLError) as err:
+            support.http("GET", f"http://127.0.0.1:{port}/", timeout=5)
+            break
+        except OSError as err:
             if time.monotonic() > deadline:
                 raise AssertionError(f"RIE did not answer: {err}\n{logs(engine, cid)}") from err
             time.sleep(0.3)
+    try:
+        return post_event(port, event, timeout=max(timeout, 90.0))
+    except OSError as err:
+        raise AssertionError(f"RIE did not answer: {err}\n{logs(engine, cid)}") from err
 
 
 @dataclass(frozen=True)

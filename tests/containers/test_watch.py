@@ -217,7 +217,12 @@ def test_make_watch_serves_a_saved_change_on_web_and_lambda(
         "DOCKER_CONFIG": str(docker_configs[True]),
         "WEB_PORT": str(web_port),
         "LAMBDA_PORT": str(lambda_port),
+        # Compose keeps watch's per-project PID file there: a stale one from another run, whose
+        # PID now belongs to some other process, would refuse this run ("cannot take exclusive
+        # lock"), so each test has its own.
+        "XDG_RUNTIME_DIR": str(tmp_path / "run"),
     }
+    (tmp_path / "run").mkdir(mode=0o700)
     for variable in ("COMPOSE_PROJECT_NAME", "READ_ONLY", "APP_USER"):
         env.pop(variable, None)
     log = tmp_path / "watch.log"
