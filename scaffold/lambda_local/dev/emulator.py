@@ -20,7 +20,7 @@ from typing import Final
 
 from scaffold.errors import DevError
 from scaffold.lambda_local.dev.binaries import Binaries
-from scaffold.lambda_local.dev.processes import Child
+from scaffold.lambda_local.dev.processes import Child, free_port
 
 START_TIMEOUT: Final = 15.0
 _INIT_MARK: Final = "INIT START"
@@ -28,13 +28,6 @@ _INIT_MARK: Final = "INIT START"
 # the adapter do (AWS_LAMBDA_MAX_CONCURRENCY switches RIE to Managed Instances mode).
 _DROPPED_PREFIXES: Final = ("AWS_",)
 _DROPPED: Final = frozenset({"PORT", "_HANDLER"})
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def emulator_env(
@@ -66,8 +59,8 @@ class Emulator:
         self._on_line = on_line
         self._inits = 0
         self._lock = threading.Lock()
-        self.port = _free_port()
-        api_port = _free_port()
+        self.port = free_port()
+        api_port = free_port()
         self._home = tempfile.TemporaryDirectory(prefix="lambda-scaffold-dev-")
         argv = [
             str(binaries.rie),

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import http.client
 import os
-import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Final
 
-from scaffold.lambda_local.dev.processes import MARKER, Child
+from scaffold.lambda_local.dev.processes import MARKER, Child, free_port
 
 APP_COMMAND: Final = ("make", "--no-print-directory", "run")
 _POLL: Final = 0.05
@@ -29,13 +28,6 @@ class Outcome(Enum):
     EXITED = "exited"
     SILENT = "silent"
     STOPPED = "stopped"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _answers(port: int, path: str) -> bool:
@@ -63,7 +55,7 @@ class Generation:
         command: Sequence[str] = APP_COMMAND,
     ) -> None:
         self.number = number
-        self.port = _free_port()
+        self.port = free_port()
         self.requests = 0
         self.started = time.monotonic()
         env = {k: v for k, v in (base_env or os.environ).items() if k != MARKER}

@@ -11,12 +11,13 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -115,6 +116,14 @@ def stop_all(children: list[Child], grace: float = GRACE) -> None:
         child.finish(deadline)
 
 
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 def _start_time(pid: int) -> str | None:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
@@ -134,10 +143,9 @@ def _owner_alive(marker: str) -> bool:
     return pid.isdigit() and _start_time(int(pid)) == started
 
 
-def orphans() -> list[int]:
-    """Return the PIDs of marked processes whose `dev` process is gone (it was killed)."""
-    prefix = f"{MARKER}=".encode()
-    found = []
+def _markers(variable: str) -> Iterator[tuple[int, str]]:
+    """Yield (PID, value) of every other process whose environment sets variable (Linux /proc)."""
+    prefix = f"{variable}=".encode()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
@@ -147,10 +155,13 @@ def orphans() -> list[int]:
             continue
         for item in environ.split(b"\0"):
             if item.startswith(prefix):
-                if not _owner_alive(item[len(prefix) :].decode(errors="replace")):
-                    found.append(int(entry.name))
+                yield int(entry.name), item[len(prefix) :].decode(errors="replace")
                 break
-    return found
+
+
+def orphans() -> list[int]:
+    """Return the PIDs of marked processes whose `dev` process is gone (it was killed)."""
+    return [pid for pid, value in _markers(MARKER) if not _owner_alive(value)]
 
 
 def stop_pids(pids: list[int], *, grace: float = GRACE) -> None:
@@ -169,18 +180,7 @@ def stop_pids(pids: list[int], *, grace: float = GRACE) -> None:
 
 def marked(marker: str, *, variable: str = MARKER) -> list[int]:
     """Return the PIDs of processes whose environment sets variable to marker (Linux /proc)."""
-    needle = f"{variable}={marker}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if needle in environ.split(b"\0"):
-            found.append(int(entry.name))
-    return found
+    return [pid for pid, value in _markers(variable) if value == marker]
 
 
 def sweep(marker: str, *, grace: float = GRACE) -> None:
