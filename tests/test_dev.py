@@ -241,7 +241,9 @@ def test_a_request_during_the_first_start_waits_and_streams(
         answer = run.get("/?name=early")
         assert answer.status == 200, (answer, run.text())
         assert json.loads(answer.body) == {"message": "Hello, early!"}
-        assert run.text().index("ready in") < run.text().index("GET /?name=early 200")
+        # The request's line is printed once its answer is sent: wait for it, then compare.
+        logged = run.wait_for(r"GET /\?name=early 200", timeout=10)
+        assert "ready in" in run.text()[: logged.start()], run.text()
         with ThreadPoolExecutor(max_workers=6) as pool:  # RIE takes them one at a time
             statuses = list(pool.map(lambda _: run.get("/healthz").status, range(6)))
         assert statuses == [200] * 6, run.text()
