@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scaffold.errors import EXIT_FAILURE, EXIT_INTERRUPTED, MissingAnswerError, ScaffoldError
+from scaffold.errors import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    MissingAnswerError,
+    ScaffoldError,
+)
 from scaffold.interrupts import Interrupted, unwrap
 
 if TYPE_CHECKING:
@@ -256,11 +262,27 @@ def list_command(as_json: bool) -> None:
 @click.option(
     "--template",
     metavar="SRC",
-    help="Update from this template (folder or git URL) instead of the one recorded in "
+    help="Update from this template (folder, git URL or bundle) instead of the one recorded in "
     ".copier-answers.yml.",
 )
-def update(path: Path, to: str | None, no_input: bool, template: str | None) -> None:
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Only tell whether a newer template release exists (exit 0: up to date, 1: newer, "
+    "2: error) and which pins it changes; writes nothing.",
+)
+@click.option("--json", "as_json", is_flag=True, help="With --check: print one JSON object.")
+def update(
+    path: Path, to: str | None, no_input: bool, template: str | None, check: bool, as_json: bool
+) -> None:
     """Update a generated project (PATH, default: here) to a newer template, keeping your edits."""
+    if as_json and not check:
+        raise click.UsageError("--json goes with --check")
+    if check and to is not None:
+        raise click.UsageError("--check tells about the newest release; it takes no --to")
+    if check:
+        _check_update(path, template, as_json=as_json)
+        return
     from scaffold import console
     from scaffold.generator.update import run as updating
 
@@ -270,6 +292,28 @@ def update(path: Path, to: str | None, no_input: bool, template: str | None) -> 
         console.update_summary(result)
         if result.conflicts:
             raise updating.conflicts_error(result)
+
+
+def _check_update(path: Path, template: str | None, *, as_json: bool) -> None:
+    """`update --check`: exit 0 when up to date, 1 when a newer release exists, 2 on any error."""
+    from scaffold.generator.update import check as checking
+
+    with _funnel():
+        try:
+            result = checking.check_project(path, template=template)
+            if as_json:
+                from scaffold import terminal
+
+                terminal.emit_json(result.as_json())
+            else:
+                from scaffold import console
+
+                console.check_summary(result, template=template)
+        except ScaffoldError as err:
+            err.exit_code = EXIT_USAGE
+            raise
+    if result.update_available:
+        raise click.exceptions.Exit(EXIT_FAILURE)
 
 
 # --- the Lambda path locally: invoke and serve, both through RIE ------------------------------

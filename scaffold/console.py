@@ -20,6 +20,7 @@ from scaffold.generator.questions import QUESTIONS
 from scaffold.interrupts import Interrupted
 
 if TYPE_CHECKING:
+    from scaffold.generator.update.check import CheckResult
     from scaffold.generator.update.run import UpdateResult
 
 
@@ -142,3 +143,28 @@ def update_summary(result: UpdateResult) -> None:
             f"Review with `git diff`, then commit, e.g. `git add -A && git commit -m "
             f'"chore: update the template to {escape(new)}"`.'
         )
+
+
+def check_summary(result: CheckResult, *, template: str | None = None) -> None:
+    """Show the project's template release, the newest one, and the pins an update changes."""
+    out = _stderr()
+    project = escape(str(result.project))
+    if not result.update_available:
+        out.print(
+            f"{project} is up to date: template {escape(result.current)} is the newest release "
+            f"of {escape(result.source)}."
+        )
+        return
+    out.print(
+        f"{project} is on template {escape(result.current)}; "
+        f"[bold]{escape(result.newest)}[/] is out ({escape(result.source)})."
+    )
+    if result.pins:
+        out.print("Pins that change:")
+        for name, (old, new) in result.pins.items():
+            out.print(f"  {escape(name)}  {escape(old or '(none)')} -> {escape(new or '(none)')}")
+    else:
+        out.print("No version pin changes.")
+    command = ["lambda-scaffold", "update", str(result.project)]
+    command += ["--template", template] if template is not None else []
+    out.print(f"Update with `{escape(shlex.join(command))}`.")

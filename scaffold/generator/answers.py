@@ -1,4 +1,4 @@
-"""Read a project's copier answers file, and record where its template came from."""
+"""Read a project's copier answers file (and a template's copier.yml), record its template."""
 
 from __future__ import annotations
 
@@ -27,6 +27,22 @@ def load(path: Path) -> dict[str, Any]:
         raise AnswersFileError(f"{path} cannot be read: {err}", hint=hint) from err
     if not isinstance(data, dict):
         raise AnswersFileError(f"{path} does not hold copier answers", hint=hint)
+    return data
+
+
+def parse_mapping(text: str, label: str) -> dict[str, Any]:
+    """Return the YAML mapping in text (a template's copier.yml); label names it in errors.
+
+    Raises:
+        AnswersFileError: text is not YAML, or not a mapping.
+    """
+    hint = "check that the source is a lambda-scaffold template repository"
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise AnswersFileError(f"{label} cannot be read: {err}", hint=hint) from err
+    if not isinstance(data, dict):
+        raise AnswersFileError(f"{label} does not hold copier questions", hint=hint)
     return data
 
 

@@ -17,6 +17,7 @@ from typing import Final
 
 from scaffold.errors import EXIT_USAGE, RenderError
 from scaffold.generator.copier_messages import first_line
+from scaffold.generator.template_source import is_remote_source
 
 TIMEOUT_VARIABLE: Final = "LAMBDA_SCAFFOLD_FETCH_TIMEOUT"
 DEFAULT_TIMEOUT: Final = 120.0
@@ -82,12 +83,45 @@ def probe(source: str, *, timeout: float, late: RenderError) -> None:
     _git_within(["ls-remote", "--tags", "--quiet", "--", url], source, url, timeout, late)
 
 
-def _git_within(args: list[str], source: str, url: str, timeout: float, late: RenderError) -> None:
+def list_tags(source: str, *, timeout: float) -> list[str]:
+    """Return the tag names of the git repository (or bundle file) source.
+
+    Raises:
+        RenderError: git is missing or failed, or did not answer within timeout seconds.
+    """
+    url = expand(source)
+    late = RenderError(
+        f"the template {source} did not list its tags within {timeout:g} s",
+        hint=f"check the URL and your network; on a slow link raise {TIMEOUT_VARIABLE}",
+    )
+    out = _git_within(["ls-remote", "--tags", "--refs", "--", url], source, url, timeout, late)
+    lines = out.decode("utf-8", "replace").splitlines()
+    return [line.split("\t", 1)[1].removeprefix("refs/tags/") for line in lines if "\t" in line]
+
+
+def fetch_tags(source: str, tags: list[str], into: Path, *, timeout: float) -> None:
+    """Fetch the given tags of source into the bare repository into (shallow for a URL).
+
+    Raises:
+        RenderError: git is missing or failed, or did not finish within timeout seconds.
+    """
+    url = expand(source)
+    late = RenderError(
+        f"fetching the template {source} took longer than {timeout:g} s",
+        hint=f"check the URL and your network; on a slow link raise {TIMEOUT_VARIABLE}",
+    )
+    refs = [f"refs/tags/{tag}:refs/tags/{tag}" for tag in tags]
+    depth = ["--depth=1"] if is_remote_source(source) else []
+    args = ["--git-dir", str(into), "fetch", "--quiet", "--no-tags", *depth, "--", url, *refs]
+    _git_within(args, source, url, timeout, late)
+
+
+def _git_within(args: list[str], source: str, url: str, timeout: float, late: RenderError) -> bytes:
     try:
         process = subprocess.Popen(
             ["git", *args],
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
             start_new_session=True,  # its own group: killing it also stops git-remote-* and ssh
@@ -97,7 +131,7 @@ def _git_within(args: list[str], source: str, url: str, timeout: float, late: Re
             f"git cannot run: {first_line(err)}", hint="install git, then run again"
         ) from err
     try:
-        _, stderr = process.communicate(timeout=timeout)
+        stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as err:
         _kill(process)
         raise late from err
@@ -113,6 +147,7 @@ def _git_within(args: list[str], source: str, url: str, timeout: float, late: Re
             hint="check the URL, the version tag and your network "
             f"(`git ls-remote --tags {url}` must work)",
         )
+    return stdout
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:

@@ -18,6 +18,7 @@ from scaffold.generator.os_errors import os_error
 from scaffold.generator.template_source import (
     ANSWERS_FILE,
     TEMPLATE_REPO,
+    is_bundle_file,
     is_remote_source,
     normalize_source,
     release_tag,
@@ -41,10 +42,11 @@ def check_destination(destination: Path, *, overwrite: bool) -> None:
 def check_template(template: str) -> str:
     """Return the template source as copier should record it; refuse a folder with no copier.yml.
 
-    A git URL is returned as given: it is checked when copier fetches it.
+    A git URL, or a git bundle file (``*.bundle``), is returned as given: it is checked when
+    copier reads it.
     """
     source = normalize_source(template)
-    if is_remote_source(source):
+    if is_remote_source(source) or is_bundle_file(source):
         return source
     folder = Path(source)
     if not folder.is_dir():

@@ -17,6 +17,9 @@ ANSWERS_FILE: Final = ".copier-answers.yml"
 # and the release tag v<version> in its answers file, so `copier update` can find both.
 TEMPLATE_REPO: Final = "https://github.com/lambda-scaffold/lambda-scaffold.git"
 TEMPLATE_REPO_ENV: Final = "LAMBDA_SCAFFOLD_TEMPLATE_REPO"
+# The release tags v* up to this version, as a git bundle the build puts beside the package
+# (hatch_build.py): updates of projects that record TEMPLATE_REPO read it instead of the network.
+BUNDLE_FILE: Final = "_template.bundle"
 
 
 def template_root() -> Path:
@@ -42,6 +45,38 @@ def template_repository() -> str:
     ``LAMBDA_SCAFFOLD_TEMPLATE_REPO`` overrides it, for forks, mirrors and tests.
     """
     return normalize_source(os.environ.get(TEMPLATE_REPO_ENV, "").strip() or TEMPLATE_REPO)
+
+
+def installed_bundle() -> Path | None:
+    """Return the git bundle of the template's releases that this installation carries, if any.
+
+    A wheel built from a checkout with its release tags carries one; an editable install or a
+    build without tags does not.
+    """
+    bundle = Path(str(resources.files("scaffold"))) / BUNDLE_FILE
+    return bundle if bundle.is_file() else None
+
+
+def mirror_override() -> str | None:
+    """Return the template source LAMBDA_SCAFFOLD_TEMPLATE_REPO names, or None when unset."""
+    text = os.environ.get(TEMPLATE_REPO_ENV, "").strip()
+    return normalize_source(text) if text else None
+
+
+def is_default_source(source: object) -> bool:
+    """Tell whether source is the published repository that the bundled template records."""
+    if not isinstance(source, str):
+        return False
+    return _canonical(source) == _canonical(TEMPLATE_REPO)
+
+
+def is_bundle_file(source: str) -> bool:
+    """Tell a git bundle file (``*.bundle``) from a folder or URL."""
+    return not is_remote_source(source) and source.endswith(".bundle") and Path(source).is_file()
+
+
+def _canonical(source: str) -> str:
+    return source.strip().rstrip("/").removesuffix(".git").lower()
 
 
 def release_tag(version: str) -> str | None:

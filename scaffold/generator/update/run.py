@@ -25,11 +25,12 @@ from scaffold.errors import (
     UpdateInterruptedError,
     WorkTreeError,
 )
-from scaffold.generator import answers, fetching, gitutil, render
+from scaffold.generator import answers, fetching, gitutil
 from scaffold.generator.copier_messages import CONFLICT_MARKERS
 from scaffold.generator.template_source import ANSWERS_FILE, is_remote_source
 from scaffold.generator.update import apply as update_apply
 from scaffold.generator.update import scratch as update_scratch
+from scaffold.generator.update import source as update_source
 from scaffold.generator.update.guard import Guard, Interrupted, guarded
 
 _LISTED: Final = 5
@@ -79,7 +80,10 @@ def update_project(
         interactive: Ask the newer template's new questions on the terminal; otherwise they get
             their defaults.
         template: Update from this template source instead of the recorded one (a fork, a
-            mirror, a local clone); it is recorded in the answers file afterwards.
+            mirror, a local clone); it is recorded in the answers file afterwards. Without it,
+            a project that records the published repository updates from the release history
+            this installation carries (or the mirror LAMBDA_SCAFFOLD_TEMPLATE_REPO names), with
+            no network, and goes on recording the published repository.
 
     Returns:
         The changed files, the conflicts left as inline markers, and both versions.
@@ -95,10 +99,11 @@ def update_project(
         UpdateInterruptedError: SIGINT, SIGTERM or SIGHUP arrived; the project is as it was.
     """
     project = project.expanduser().resolve()
-    path = _answers_path(project)
+    path = answers_path(project)
     before = answers.load(path)
     top = _check_work_tree(project)
-    source = None if template is None else render.check_template(template)
+    chosen = update_source.resolve(before.get(answers.SOURCE_KEY), template)
+    source = chosen.read
     _check_source(before, source)
     vcs_ref = normalize_version(to) if to is not None else None
     if source == before.get(answers.SOURCE_KEY):
@@ -106,9 +111,11 @@ def update_project(
     with guarded() as guard:
         try:
             _check_reachable(source if source is not None else before.get(answers.SOURCE_KEY))
+            update_source.check_known(chosen, vcs_ref)
             notes = _update_through_scratch(
-                project, top, guard, source=source, vcs_ref=vcs_ref, interactive=interactive
-            )
+                project, top, guard, source=source, record=chosen.record, vcs_ref=vcs_ref,
+                interactive=interactive,
+            )  # fmt: skip
         except BaseException as err:
             if isinstance(err, (Interrupted, KeyboardInterrupt)):
                 signum = getattr(err, "signum", signal.SIGINT)  # the guard's or a held signal's
@@ -143,7 +150,12 @@ def conflicts_error(result: UpdateResult) -> ConflictsError:
     )
 
 
-def _answers_path(project: Path) -> Path:
+def answers_path(project: Path) -> Path:
+    """Return the answers file of the generated project in the folder project.
+
+    Raises:
+        NotAProjectError: project is not a folder, or holds no answers file.
+    """
     if not project.is_dir():
         raise NotAProjectError(
             f"{project} is not a folder",
@@ -259,6 +271,7 @@ def _update_through_scratch(
     guard: Guard,
     *,
     source: str | None,
+    record: str | None,
     vcs_ref: str | None,
     interactive: bool,
 ) -> list[str]:
@@ -266,8 +279,9 @@ def _update_through_scratch(
     sub = project.relative_to(top).as_posix()
     with update_scratch.scratch_folder(gitutil.git_dir(top), guard) as scratch:
         staged = update_scratch.stage_update(
-            scratch, top, project, source=source, vcs_ref=vcs_ref, interactive=interactive
-        )
+            scratch, top, project, source=source, record=record, vcs_ref=vcs_ref,
+            interactive=interactive,
+        )  # fmt: skip
         blocking = update_apply.in_the_way(top, sub, staged)
         if blocking:
             names = [f"{_relative(top, project, item.path)} ({item.kind})" for item in blocking]

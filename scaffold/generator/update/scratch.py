@@ -133,6 +133,7 @@ def stage_update(
     source: str | None,
     vcs_ref: str | None,
     interactive: bool,
+    record: str | None = None,
 ) -> Staged:
     """Clone the repository at HEAD into folder and let copier update the clone.
 
@@ -141,6 +142,8 @@ def stage_update(
         top: The top of the project's work tree (clean under project).
         project: The project folder, inside top.
         source: Another template source to record before updating, or None.
+        record: The source the answers file names after the update, when it is not the one
+            copier read (the published repository, read from the installed bundle).
         vcs_ref: The template version to update to (default: the newest).
         interactive: Ask the newer template's new questions on the terminal.
     """
@@ -159,6 +162,11 @@ def stage_update(
         gitutil.git(*_IDENTITY, "commit", "-q", "--no-verify", "-m", "source", "--", name,
                     cwd=clone)  # fmt: skip
     notes = copier_run.run_update(copy, vcs_ref=vcs_ref, interactive=interactive)
+    if record is not None:
+        commit = answers.load(copy / ANSWERS_FILE).get(answers.COMMIT_KEY)
+        answers.record_source(
+            copy / ANSWERS_FILE, record, commit if isinstance(commit, str) else None
+        )
     changed = gitutil.git_bytes(
         "--literal-pathspecs", "diff", "--name-only", "-z", "--no-renames", head or "HEAD",
         "--", sub, cwd=clone,
