@@ -10,6 +10,7 @@ leaves no container behind.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -74,3 +75,27 @@ def test_ci_steps_pass_as_written(
                 assert f"smoke: events/{event.name}: ok" in result.stdout, result.stdout
     left = engine.docker("ps", "-aq", "--filter", f"ancestor=ci-{framework}:lambda").stdout
     assert not left.strip(), "make smoke left a container behind"
+
+
+def test_smoke_fails_on_an_answer_that_is_not_2xx(
+    engine: Engine,
+    docker_configs: dict[bool, Path],
+    tool_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    support.require("make", "bash", "curl", *support.TOOLS["echo"])
+    project = images.render(tmp_path, "echo", name="ci-missing")
+    event = json.loads((project / "events" / "get.json").read_text())
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/no-such-route"
+    (project / "events" / "missing.json").write_text(json.dumps(event))
+    env = {
+        **tool_env,
+        "DOCKER_HOST": engine.host,
+        "DOCKER_CONFIG": str(docker_configs[True]),
+        "SMOKE_PORT": str(support.free_port()),
+    }
+    result = _bash(_runs(project)["Smoke test"], project, env)
+    assert result.returncode != 0, result.stdout
+    assert "smoke: events/missing.json: no 2xx statusCode" in result.stderr, result.stderr
+    left = engine.docker("ps", "-aq", "--filter", "ancestor=ci-missing:lambda").stdout
+    assert not left.strip(), "a failed make smoke left its container behind"
