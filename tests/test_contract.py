@@ -49,6 +49,7 @@ BASE = {
     "memory": 512,
     "timeout": 30,
     "async_init": False,
+    "ci": "github",
 }
 
 

@@ -44,6 +44,7 @@ def test_every_answer_is_asked(pipe: PipeInput) -> None:
             CLEAR + "1024" + ENTER,  # memory
             ENTER,  # timeout: default for streaming
             "n",  # async init
+            DOWN + ENTER,  # ci: none
         ]
     )
     answers = _complete(pipe, keys, RequestDraft(destination=Path("x")))
@@ -56,10 +57,11 @@ def test_every_answer_is_asked(pipe: PipeInput) -> None:
     assert answers.given["memory"] == 1024
     assert answers.given["timeout"] == 300
     assert answers.given["async_init"] is False
+    assert answers.given["ci"] == "none"
 
 
 def test_defaults_come_from_the_destination(pipe: PipeInput) -> None:
-    keys = ENTER * 6 + ENTER + ENTER + ENTER  # select/text accept defaults; confirms take Enter
+    keys = ENTER * 6 + ENTER + ENTER + ENTER + ENTER  # select/text take defaults; confirms Enter
     answers = _complete(pipe, keys, RequestDraft(destination=Path("Billing Service")))
     assert answers.given["framework"] == "echo"
     assert answers.given["name"] == "billing-service"
@@ -74,6 +76,7 @@ def test_defaults_come_from_the_destination(pipe: PipeInput) -> None:
         30,
         False,
     )
+    assert answers.given["ci"] == "github"
 
 
 def test_invalid_answers_keep_the_prompt_open(pipe: PipeInput) -> None:
@@ -96,6 +99,7 @@ def test_invalid_answers_keep_the_prompt_open(pipe: PipeInput) -> None:
             "memory": 512,
             "timeout": 30,
             "async_init": True,
+            "ci": "github",
         },
     )
     answers = _complete(pipe, keys, draft)
@@ -117,6 +121,7 @@ def test_flags_are_not_asked_again(pipe: PipeInput) -> None:
             "memory": 256,
             "timeout": 10,
             "async_init": False,
+            "ci": "none",
         },
     )
     assert _complete(pipe, "", draft) == draft
@@ -166,6 +171,7 @@ def test_terminal_session_renders_a_project(tmp_path: Path) -> None:
         "Memory",
         "Timeout",
         "Async init",
+        "CI/CD",
     ):
         child.expect(question)
         child.send(ENTER)

@@ -50,6 +50,8 @@ def test_plain_copier_renders_what_new_renders(cli: Cli, tmp_path: Path, framewo
     made = cli("new", str(ours), "-f", framework, "--name", "demo", "-y")
     assert made.exit_code == 0, made.output
     assert _without_source(snapshot(plain)) == _without_source(snapshot(ours))
+    assert (plain / ".github" / "workflows" / "ci.yml").is_file()  # conditional folder names
+    assert (plain / "ci" / "bootstrap.yaml").is_file()
     assert support.answers_of(plain)["_src_path"] == str(repo)
     assert support.answers_of(plain)["_commit"] == "v1.0.0"
 

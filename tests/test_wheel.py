@@ -49,6 +49,9 @@ def test_wheel_renders_from_a_fresh_venv(tmp_path: Path) -> None:
     assert "wrote" in result.stderr
     project = outside / "demo"
     assert (project / "main.go").is_file()
+    # Conditional folder names ({% if ci == 'github' %}.github{% endif %}) survive the wheel.
+    assert (project / ".github" / "workflows" / "ci.yml").is_file()
+    assert (project / "ci" / "bootstrap.yaml").is_file()
     assert "module demo" in (project / "go.mod").read_text()
     module = support.run(
         [

@@ -27,6 +27,13 @@ class AuthType(StrEnum):
     AWS_IAM = "AWS_IAM"
 
 
+class CiProvider(StrEnum):
+    """Where the generated project's CI/CD workflows run: GitHub Actions, or nowhere."""
+
+    GITHUB = "github"
+    NONE = "none"
+
+
 DEFAULT_PORT: Final = 8000
 DEFAULT_MEMORY: Final = 512
 DEFAULT_TIMEOUT: Final = 30
@@ -67,6 +74,7 @@ class ProjectRequest:
     memory: int = DEFAULT_MEMORY
     timeout: int | None = None  # None: 300 s when streaming, else 30 s (as `new` does)
     async_init: bool = False
+    ci: CiProvider = CiProvider.GITHUB
 
     def __post_init__(self) -> None:
         if self.timeout is None:  # the streaming choice decides the default, as in copier.yml

@@ -10,7 +10,7 @@ from typing import Final, TypeVar
 
 from scaffold.errors import InvalidAnswerError
 from scaffold.generator.frameworks import Framework
-from scaffold.generator.models import Architecture, AuthType
+from scaffold.generator.models import Architecture, AuthType, CiProvider
 from scaffold.generator.reserved_names import reservation
 
 NAME_PATTERN: Final = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
@@ -137,6 +137,11 @@ def parse_arch(value: str) -> Architecture:
 def parse_auth(value: str) -> AuthType:
     """Return the Function URL AuthType named by value (NONE or AWS_IAM)."""
     return _parse_choice(AuthType, value.upper().replace("-", "_"), what="auth type", flag="--auth")
+
+
+def parse_ci(value: str) -> CiProvider:
+    """Return the CI provider named by value (github or none)."""
+    return _parse_choice(CiProvider, value.strip().lower(), what="CI provider", flag="--ci")
 
 
 def _parse_choice(enum: type[E], value: str, *, what: str, flag: str) -> E:

@@ -23,6 +23,7 @@ from scaffold.generator.models import (
     DEFAULT_PORT,
     Architecture,
     AuthType,
+    CiProvider,
     Value,
     default_timeout,
 )
@@ -231,6 +232,20 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         default=lambda _answers, _destination: False,
         instruction="(AWS_LWA_ASYNC_INIT: for apps that need over 10 s to start) ",
         show=_on_off,
+    ),
+    Question(
+        name="ci",
+        kind=Kind.SELECT,
+        answer_type=str,
+        prompt="CI/CD",
+        help="CI/CD workflows: github (default, GitHub Actions with OIDC deploys) or none.",
+        label="CI/CD",
+        parse=lambda value: naming.parse_ci(str(value)),
+        default=lambda _answers, _destination: CiProvider.GITHUB,
+        choices=lambda: (
+            Choice(CiProvider.GITHUB.value, "github - GitHub Actions: test, deploy with OIDC"),
+            Choice(CiProvider.NONE.value, "none - no CI/CD files"),
+        ),
     ),
 )
 
