@@ -62,10 +62,7 @@ def clone(source: str, into: Path, *, timeout: float) -> Path:
         RenderError: git is missing, failed, or did not finish within timeout seconds.
     """
     url = expand(source)
-    late = RenderError(
-        f"fetching the template {source} took longer than {timeout:g} s",
-        hint=f"check the URL and your network; on a slow link raise {TIMEOUT_VARIABLE}",
-    )
+    late = _late(f"fetching the template {source} took longer than {timeout:g} s")
     _git_within(["clone", "--quiet", "--", url, str(into)], source, url, timeout, late)
     return into
 
@@ -90,10 +87,7 @@ def list_tags(source: str, *, timeout: float) -> list[str]:
         RenderError: git is missing or failed, or did not answer within timeout seconds.
     """
     url = expand(source)
-    late = RenderError(
-        f"the template {source} did not list its tags within {timeout:g} s",
-        hint=f"check the URL and your network; on a slow link raise {TIMEOUT_VARIABLE}",
-    )
+    late = _late(f"the template {source} did not list its tags within {timeout:g} s")
     out = _git_within(["ls-remote", "--tags", "--refs", "--", url], source, url, timeout, late)
     lines = out.decode("utf-8", "replace").splitlines()
     return [line.split("\t", 1)[1].removeprefix("refs/tags/") for line in lines if "\t" in line]
@@ -106,14 +100,18 @@ def fetch_tags(source: str, tags: list[str], into: Path, *, timeout: float) -> N
         RenderError: git is missing or failed, or did not finish within timeout seconds.
     """
     url = expand(source)
-    late = RenderError(
-        f"fetching the template {source} took longer than {timeout:g} s",
-        hint=f"check the URL and your network; on a slow link raise {TIMEOUT_VARIABLE}",
-    )
+    late = _late(f"fetching the template {source} took longer than {timeout:g} s")
     refs = [f"refs/tags/{tag}:refs/tags/{tag}" for tag in tags]
     depth = ["--depth=1"] if is_remote_source(source) else []
     args = ["--git-dir", str(into), "fetch", "--quiet", "--no-tags", *depth, "--", url, *refs]
     _git_within(args, source, url, timeout, late)
+
+
+def _late(message: str) -> RenderError:
+    """Return the error of a git command that passed its deadline."""
+    return RenderError(
+        message, hint=f"check the URL and your network; on a slow link raise {TIMEOUT_VARIABLE}"
+    )
 
 
 def _git_within(args: list[str], source: str, url: str, timeout: float, late: RenderError) -> bytes:
